@@ -1,0 +1,67 @@
+"""The only place nasplug hooks are declared.
+
+Every hook receives a ``register`` callback. A plugin calls ``register(SomeClass)``
+once per thing it provides; the class carries a unique ``name`` attribute. Hooks
+are called once per plugin manager, when the registry is first built, and must
+stay import-light: import torch and other heavy modules inside the registered
+classes' methods, never at module top level.
+
+New hook arguments are only ever added as optional arguments (pluggy passes a
+hook implementation just the arguments it names), so old plugins keep working.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("nasplug")
+
+
+@hookspec
+def register_search_spaces(register: Callable[[type], None]) -> None:
+    """Register search-space classes.
+
+    Each class has ``name`` (e.g. ``"nasbench201"``), ``datasets`` (the dataset or
+    task names it builds networks for) and a constructor accepting ``dataset=``;
+    instances are :class:`nasplug.Graph` objects.
+    """
+
+
+@hookspec
+def register_benchmarks(register: Callable[[type], None]) -> None:
+    """Register benchmark (ground-truth) classes.
+
+    Each class has ``name``, ``search_space`` (the search-space name whose
+    architectures it labels), ``tasks`` (dataset/task names) and is built with
+    ``cls(task, data_dir=None)``; instances answer ``query(arch, metric)`` and
+    ``sample(n, seed)`` (see :class:`nasplug.benchmark.Benchmark`).
+    """
+
+
+@hookspec
+def register_predictors(register: Callable[[type], None]) -> None:
+    """Register predictor classes (subclasses of :class:`nasplug.Predictor`).
+
+    ``name`` is the predictor's short name (the ``--predictor`` value) and is
+    used as its ``method_type``.
+    """
+
+
+@hookspec
+def register_datasets(register: Callable[[type], None]) -> None:
+    """Register dataset classes that give image batches for a benchmark task.
+
+    Each class has ``name`` (the dataset/task name, e.g. ``"cifar10"``) and
+    produces data loaders (see :mod:`nasplug.data`).
+    """
+
+
+@hookspec
+def register_executors(register: Callable[[type], None]) -> None:
+    """Register executor classes that decide where scoring runs.
+
+    Each class has ``name`` (e.g. ``"inprocess"``, ``"pool"``, ``"ray"``) and maps
+    scoring jobs to results (see :mod:`nasplug.executors`).
+    """

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Developer entry point. Usage:
+#   ./dev.sh setup          create .venv and install core + every plugin (editable)
+#   ./dev.sh eval [ARGS]    setup, then the main job: nasplug eval (default: synflow, 100 cells
+#                           on every installed NAS-Bench-201 task)
+#   ./dev.sh test [ARGS]    setup, then the whole test suite (pytest ARGS)
+#   ./dev.sh bench NAME     setup, then python benchmarks/NAME.py
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$(pwd)
+VENV=${NASPLUG_VENV:-$ROOT/.venv}
+PY=${PYTHON:-python3.11}
+command -v "$PY" >/dev/null 2>&1 || PY=python3
+
+# Dev tooling falls back to the shared benchmark data beside the checkout.
+if [ -z "${NASPLUG_DATA:-}" ] && [ -d "$ROOT/../shared/data" ]; then
+  export NASPLUG_DATA="$(cd "$ROOT/../shared/data" && pwd)"
+fi
+# Keep the score store of dev runs inside the checkout (ignored by git).
+export NASPLUG_CACHE=${NASPLUG_CACHE:-$ROOT/.nasplug-cache}
+
+distributions() {
+  echo "."
+  for d in plugins/*/ contrib_predictors/*/; do
+    [ -f "$d/pyproject.toml" ] && echo "${d%/}"
+  done
+}
+
+setup() {
+  if [ ! -x "$VENV/bin/python" ]; then
+    echo "creating virtual environment $VENV"
+    "$PY" -m venv "$VENV"
+  fi
+  local stamp="$VENV/.nasplug-installed"
+  local want
+  want=$( (for d in $(distributions); do echo "$d"; cat "$d/pyproject.toml"; done) | sha1sum | cut -c1-40)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    return 0
+  fi
+  echo "installing torch==2.14.1 torchvision==0.29.1, nasplug and its plugins into $VENV"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
+    "torch==2.14.1" "torchvision==0.29.1" "setuptools>=64" wheel pytest
+  local args=()
+  for d in $(distributions); do args+=(-e "$d"); done
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-build-isolation "${args[@]}"
+  echo "$want" > "$stamp"
+}
+
+cmd=${1:-help}
+shift || true
+case "$cmd" in
+  setup) setup ;;
+  eval)
+    setup
+    if [ -z "${NASPLUG_DATA:-}" ]; then
+      echo "no data directory: set NASPLUG_DATA to a folder holding benchmarks/nb201.csv (see README, 'Data')" >&2
+      exit 2
+    fi
+    if [ $# -eq 0 ]; then
+      set -- --predictor synflow --benchmark nasbench201/cifar10 --benchmark nasbench201/cifar100 \
+             --benchmark nasbench201/ImageNet16-120 --test-size 100
+    fi
+    exec "$VENV/bin/nasplug" eval "$@"
+    ;;
+  test)
+    setup
+    exec "$VENV/bin/python" -m pytest -q "$@"
+    ;;
+  bench)
+    setup
+    name=${1:?usage: ./dev.sh bench NAME}; shift
+    exec "$VENV/bin/python" "benchmarks/$name.py" "$@"
+    ;;
+  *)
+    sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+    ;;
+esac
