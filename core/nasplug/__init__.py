@@ -25,6 +25,7 @@ _LAZY = {
     "get_predictor": "nasplug.api",
     "ZeroCost": "nasplug.api",
     "get_data_dir": "nasplug.config",
+    "LazyClass": "nasplug.lazy",
 }
 
 
