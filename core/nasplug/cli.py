@@ -4,6 +4,7 @@ and is imported only when invoked, so ``nasplug --help`` and ``nasplug list`` st
 from __future__ import annotations
 
 import importlib
+import importlib.util
 
 import click
 
@@ -23,11 +24,12 @@ class LazyGroup(click.Group):
     """Imports a command's module on first use; user errors become one line."""
 
     def list_commands(self, ctx):
-        return sorted(c for c, (mod, _, _) in COMMANDS.items() if importlib.util.find_spec(mod))
+        lazy = [c for c, (mod, _, _) in COMMANDS.items() if importlib.util.find_spec(mod)]
+        return sorted(set(lazy) | set(self.commands))
 
     def get_command(self, ctx, name):
         if name not in COMMANDS:
-            return None
+            return super().get_command(ctx, name)  # commands added with @cli.command
         module, attr, _ = COMMANDS[name]
         try:
             return getattr(importlib.import_module(module), attr)
@@ -37,7 +39,8 @@ class LazyGroup(click.Group):
             raise
 
     def format_commands(self, ctx, formatter):
-        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        rows = [(name, COMMANDS[name][2] if name in COMMANDS else self.commands[name].get_short_help_str())
+                for name in self.list_commands(ctx)]
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)

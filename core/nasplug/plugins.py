@@ -84,6 +84,8 @@ class NasplugPluginManager(pluggy.PluginManager):
         self.broken: list[BrokenPlugin] = []
         #: plugin (module/object) name -> (distribution, version)
         self.origins: dict[str, tuple[str | None, str | None]] = {}
+        #: entry points skipped because of NASPLUG_LOAD_PLUGINS / NASPLUG_DISABLE_PLUGINS
+        self.skipped: list[tuple[str, str | None]] = []
         self._registry: "Registry | None" = None
 
     def register(self, plugin: Any, name: str | None = None):  # type: ignore[override]
@@ -109,9 +111,10 @@ class NasplugPluginManager(pluggy.PluginManager):
         for ep in sorted(eps, key=lambda e: e.name):
             dist, version = _dist_of(ep)
             names = {ep.name, dist or ""}
-            if allow is not None and not names & allow:
+            if (allow is not None and not names & allow) or names & block:
+                self.skipped.append((ep.name, dist))
                 continue
-            if names & block or ep.name in seen:
+            if ep.name in seen:
                 continue
             if self.get_plugin(ep.name) is not None or self.is_blocked(ep.name):
                 continue

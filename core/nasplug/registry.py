@@ -68,11 +68,20 @@ class Entry:
             "plugin": self.plugin,
             "class": f"{getattr(self.cls, '__module__', '?')}.{getattr(self.cls, '__qualname__', '?')}",
         }
-        for attr in ("datasets", "tasks", "search_space", "metrics", "description"):
-            value = getattr(self.cls, attr, None)
-            if value is not None and not callable(value):
-                info[attr] = list(value) if isinstance(value, (tuple, list, set, frozenset)) else value
+        for attr in ("datasets", "tasks", "search_space", "description"):
+            value = _plain(getattr(self.cls, attr, None))
+            if value is not None:
+                info[attr] = value
         return info
+
+
+def _plain(value: Any) -> Any:
+    """JSON-friendly form of a class attribute, or None for anything else (properties...)."""
+    if isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (tuple, list, set, frozenset)) and all(isinstance(v, str) for v in value):
+        return list(value)
+    return None
 
 
 class Registry:
@@ -83,6 +92,8 @@ class Registry:
         #: (kind, name) -> every entry that claimed it (two or more)
         self.conflicts: dict[tuple[str, str], list[Entry]] = {}
         self.broken: list = []
+        #: (entry-point name, distribution) of plugins skipped by the allow/block lists
+        self.skipped: list[tuple[str, str | None]] = []
 
     # -- building ---------------------------------------------------------
     @classmethod
@@ -91,6 +102,7 @@ class Registry:
 
         registry = cls()
         registry.broken = list(pm.broken)
+        registry.skipped = list(pm.skipped)
         for kind in KIND_LABELS:
             hook = getattr(pm.hook, f"register_{kind}")
             for impl in reversed(hook.get_hookimpls()):  # registration order
@@ -160,12 +172,19 @@ class Registry:
                 return err
         valid = self.names(kind)
         parts = [f"unknown {label} {name!r}"]
-        if known_dist:
+        skipped = [ep for ep, dist in self.skipped if name == ep or (known_dist and dist == known_dist)]
+        if skipped:
+            parts = [f"{label} {name!r} is provided by plugin {skipped[0]!r}, which is not loaded "
+                     "because of NASPLUG_LOAD_PLUGINS / NASPLUG_DISABLE_PLUGINS"]
+        elif known_dist:
             parts = [f"{label} {name!r} is not installed; install it with: pip install {known_dist}"]
         close = difflib.get_close_matches(name, valid, n=3, cutoff=0.6)
         if close:
             parts.append("did you mean " + " or ".join(repr(c) for c in close) + "?")
         parts.append("valid names: " + (", ".join(valid) if valid else "(none installed)"))
+        if self.skipped and not skipped:
+            parts.append("not loaded because of NASPLUG_LOAD_PLUGINS / NASPLUG_DISABLE_PLUGINS: "
+                         + ", ".join(ep for ep, _ in self.skipped))
         if self.broken:
             parts.append("plugins that failed to load: " + "; ".join(b.describe() for b in self.broken))
         return UnknownNameError("; ".join(parts))
