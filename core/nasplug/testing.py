@@ -1,17 +1,68 @@
 """pytest plugin for nasplug and its plugin authors (registered under ``pytest11``).
 
-Fixtures:
+Installed with nasplug, so every test session has these fixtures:
 
 ``nasplug_pm``
     a fresh plugin manager with no entry points loaded, installed as the
     process-wide manager for the duration of the test.
+``nasplug_plugin``
+    registers a throwaway plugin on ``nasplug_pm`` and removes it afterwards:
+    ``nasplug_plugin(MyPredictor, name="mine", distribution="nasplug-mine",
+    version="0.1.0", search_spaces=[...], benchmarks=[...], datasets=[...])``
+    returns the plugin object; ``nasplug.get_registry()`` then sees its classes.
+``nasplug_data_dir``
+    the benchmark data directory (``$NASPLUG_DATA``, the default data
+    directory, or ``../shared/data`` beside a development checkout); skips the
+    test when none holds data.
+``nasplug_batch``
+    small real image batches: ``nasplug_batch("cifar10", batch_size=8, seed=0)``
+    gives ``(inputs, targets)`` from the data directory's images (official files
+    or the NPZ samples), normalised as NAS-Bench-201 trains; skips when there is
+    no data. Any installed dataset name works (``cifar100``, ``ImageNet16-120``,
+    a TransNAS-Bench-101 task ...); ``synthetic=True`` asks for random tensors of
+    the right shape instead.
+
+Conformance suite for predictor plugins
+---------------------------------------
+Subclass :class:`PredictorConformance` in your plugin's tests and name your
+predictor; pytest runs every check on it::
+
+    from nasplug.testing import PredictorConformance
+
+    class TestMyPredictorConformance(PredictorConformance):
+        predictor_name = "mypredictor"
+
+The checks: the predictor is registered through an entry point of an installed
+distribution with a version, under a name no other plugin claims; it scores a
+couple of cells of every installed search space (every dataset/task, on small
+real batches where data exists and synthetic ones otherwise) with finite
+numbers; the same cell, batch and seed give the same score; ``query`` leaves the
+model as it found it (state_dict, gradients, train/eval mode, requires_grad);
+importing the plugin's entry-point module and calling its hooks imports no torch
+(checked in a fresh interpreter with ``python -X importtime``, which names the
+import chain); and a query it cannot serve (an empty loader for a predictor that
+needs data) is a one-line :class:`nasplug.NasplugError`, not a random exception.
+Class attributes tune it (see :class:`PredictorConformance`).
 """
 
 from __future__ import annotations
 
+import json
+import math
+import os
+import subprocess
+import sys
+import types
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
 import pytest
 
+#: modules a plugin's entry-point module must not import (``nasplug list`` stays fast)
+HEAVY_MODULES = ("torch", "torchvision", "tensorflow", "jax")
 
+
+# -- fixtures ------------------------------------------------------------------
 @pytest.fixture
 def nasplug_pm():
     from nasplug.plugins import NasplugPluginManager, set_plugin_manager
@@ -22,3 +73,532 @@ def nasplug_pm():
         yield pm
     finally:
         set_plugin_manager(previous)
+
+
+_HOOK_KINDS = ("predictors", "search_spaces", "benchmarks", "datasets", "executors")
+
+
+def make_plugin(name: str = "throwaway", *, predictors: Iterable = (), search_spaces: Iterable = (),
+                benchmarks: Iterable = (), datasets: Iterable = (), executors: Iterable = ()) -> types.ModuleType:
+    """A plugin object whose ``register_<kind>`` hooks register the given classes.
+
+    Only the hooks for non-empty kinds are defined, like a real plugin module.
+    """
+    from nasplug.plugins import hookimpl
+
+    plugin = types.ModuleType(name, f"throwaway nasplug plugin {name!r}")
+    given = {"predictors": predictors, "search_spaces": search_spaces, "benchmarks": benchmarks,
+             "datasets": datasets, "executors": executors}
+    for kind, classes in given.items():
+        classes = list(classes)
+        if not classes:
+            continue
+
+        def hook(register, _classes=classes):
+            for cls in _classes:
+                register(cls)
+
+        hook.__name__ = f"register_{kind}"
+        setattr(plugin, hook.__name__, hookimpl(hook))
+    return plugin
+
+
+@pytest.fixture
+def nasplug_plugin(nasplug_pm):
+    """Factory: register a throwaway plugin on the fresh manager; removed after the test."""
+    registered: list = []
+
+    def register(*predictors: Any, name: str | None = None, distribution: str | None = None,
+                 version: str | None = None, **kinds: Iterable) -> types.ModuleType:
+        unknown = set(kinds) - set(_HOOK_KINDS)
+        if unknown:
+            raise TypeError(f"unknown plugin kinds {sorted(unknown)}; valid: {', '.join(_HOOK_KINDS)}")
+        plugin_name = name or f"throwaway-{len(registered) + 1}"
+        kinds.setdefault("predictors", ())
+        kinds["predictors"] = [*predictors, *kinds["predictors"]]
+        plugin = make_plugin(plugin_name, **kinds)
+        nasplug_pm.register(plugin, name=plugin_name)
+        if distribution is not None or version is not None:
+            nasplug_pm.origins[plugin_name] = (distribution, version)
+        registered.append(plugin)
+        return plugin
+
+    try:
+        yield register
+    finally:
+        for plugin in reversed(registered):
+            if nasplug_pm.is_registered(plugin):
+                nasplug_pm.unregister(plugin)
+
+
+def find_data_dir() -> Path | None:
+    """The first existing data directory: ``$NASPLUG_DATA``, the default data directory,
+    then ``../shared/data`` beside a development checkout of nasplug."""
+    from nasplug.config import get_data_dir
+
+    candidates = [get_data_dir()]
+    repo = Path(__file__).resolve().parents[2]
+    candidates.append(repo.parent / "shared" / "data")
+    for path in candidates:
+        if path.is_dir() and any((path / sub).is_dir() for sub in ("images", "benchmarks")):
+            return path
+    return None
+
+
+@pytest.fixture
+def nasplug_data_dir() -> Path:
+    path = find_data_dir()
+    if path is None:
+        pytest.skip("no nasplug data directory (set NASPLUG_DATA to a folder with images/ and benchmarks/)")
+    return path
+
+
+_installed: Any = None
+
+
+def installed_registry():
+    """The registry of every installed plugin, loaded once per process.
+
+    Independent of the process-wide manager, so it is unaffected by tests that
+    swap in a fresh one (``nasplug_pm``).
+    """
+    global _installed
+    if _installed is None:
+        from nasplug.plugins import NasplugPluginManager
+
+        pm = NasplugPluginManager()
+        pm.load_entrypoints()
+        _installed = pm
+    return _installed.registry
+
+
+def load_batch(dataset: str, batch_size: int = 8, seed: int = 0, *, split: str = "train",
+               synthetic: bool | None = False, data_dir: Any = None) -> tuple[Any, Any, bool]:
+    """``(inputs, targets, synthetic)`` from the installed dataset plugin for ``dataset``.
+
+    ``synthetic=False`` needs real data (:class:`nasplug.errors.DataError` when
+    there is none); ``True`` asks for synthetic tensors; ``None`` prefers real
+    data and falls back to synthetic.
+    """
+    from nasplug.errors import DataError
+
+    cls = installed_registry().get("datasets", dataset)
+    data_dir = data_dir if data_dir is not None else find_data_dir()
+    if synthetic:
+        x, y = cls(data_dir=data_dir, synthetic=True).get_batch(batch_size, seed, split)
+        return x, y, True
+    try:
+        x, y = cls(data_dir=data_dir).get_batch(batch_size, seed, split)
+        return x, y, False
+    except DataError:
+        if synthetic is False:
+            raise
+    x, y = cls(data_dir=data_dir, synthetic=True).get_batch(batch_size, seed, split)
+    return x, y, True
+
+
+@pytest.fixture
+def nasplug_batch() -> Callable[..., tuple[Any, Any]]:
+    """Factory: ``nasplug_batch(dataset="cifar10", batch_size=8, seed=0, split="train",
+    synthetic=False)`` -> ``(inputs, targets)``; skips the test when there is no data."""
+    from nasplug.errors import NasplugError
+
+    def batch(dataset: str = "cifar10", batch_size: int = 8, seed: int = 0, split: str = "train",
+              synthetic: bool = False):
+        try:
+            x, y, _ = load_batch(dataset, batch_size, seed, split=split, synthetic=synthetic)
+        except NasplugError as exc:
+            pytest.skip(f"no {dataset} batch: {exc}")
+        return x, y
+
+    return batch
+
+
+# -- the conformance suite -------------------------------------------------------
+def _fail(message: str) -> None:
+    __tracebackhide__ = True
+    pytest.fail(message, pytrace=False)
+
+
+def _snapshot(model: Any) -> dict:
+    import torch
+
+    return {
+        "state": {k: (v.dtype, v.detach().clone()) for k, v in model.state_dict().items()},
+        "grads": {n: None if p.grad is None else p.grad.detach().clone() for n, p in model.named_parameters()},
+        "requires_grad": {n: p.requires_grad for n, p in model.named_parameters()},
+        "training": {n: m.training for n, m in model.named_modules()},
+        "hash": _safe_hash(model),
+    }
+
+
+def _safe_hash(model: Any) -> Any:
+    try:
+        return model.get_hash()
+    except Exception:  # a search space without an encoding
+        return None
+
+
+def _differences(before: dict, model: Any, limit: int = 3) -> list[str]:
+    """What changed in ``model`` since ``before`` (empty when nothing did)."""
+    import torch
+
+    after = _snapshot(model)
+    out: list[str] = []
+    state_b, state_a = before["state"], after["state"]
+    for key in sorted(set(state_b) | set(state_a)):
+        if key not in state_a or key not in state_b:
+            out.append(f"state_dict entry {key!r} {'removed' if key not in state_a else 'added'}")
+        elif state_b[key][0] != state_a[key][0]:
+            out.append(f"{key!r} changed dtype {state_b[key][0]} -> {state_a[key][0]}")
+        elif not torch.equal(state_b[key][1], state_a[key][1]):
+            out.append(f"{key!r} changed value")
+    for name, grad in before["grads"].items():
+        new = after["grads"].get(name)
+        if (grad is None) != (new is None):
+            out.append(f"{name!r}.grad was {'None' if grad is None else 'set'}, "
+                       f"now {'None' if new is None else 'set'}")
+        elif grad is not None and not torch.equal(grad, new):
+            out.append(f"{name!r}.grad changed")
+    for name, flag in before["requires_grad"].items():
+        if after["requires_grad"].get(name) != flag:
+            out.append(f"{name!r}.requires_grad changed to {after['requires_grad'].get(name)}")
+    for name, flag in before["training"].items():
+        if after["training"].get(name) != flag:
+            out.append(f"module {name or '<root>'!r} switched to {'train' if not flag else 'eval'} mode")
+    if before["hash"] != after["hash"]:
+        out.append(f"architecture changed {before['hash']} -> {after['hash']}")
+    if len(out) > limit:
+        out = out[:limit] + [f"... and {len(out) - limit} more"]
+    return out
+
+
+def _number(score: Any) -> float | None:
+    """``score`` as a float if it is one real number (int, float, numpy scalar), else None."""
+    if isinstance(score, bool):
+        return None
+    if isinstance(score, (int, float)):
+        return float(score)
+    if type(score).__module__ == "numpy" and getattr(score, "shape", None) == ():
+        return float(score)
+    return None
+
+
+def _one_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0] if lines else ''}"
+
+
+class _TaskRun:
+    """Everything one (search space, dataset) run of the suite observed."""
+
+    def __init__(self) -> None:
+        self.scores: list[tuple[Any, Any]] = []  # (architecture, raw score)
+        self.error: str | None = None            # the first exception, one line
+        self.repeat: tuple[Any, Any, Any] | None = None  # (architecture, first, second)
+        self.changes: list[str] = []
+        self.synthetic = False
+
+
+class PredictorConformance:
+    """Base class of a predictor plugin's conformance tests (see the module docstring).
+
+    Set ``predictor_name``. Optional class attributes:
+
+    ``predictor_kwargs``
+        keyword arguments for the predictor's constructor (default none).
+    ``cells_per_task``
+        cells scored per search-space task (default 2).
+    ``batch_size``
+        images per batch (default 4: the checks are about behaviour, not quality).
+    ``seed``
+        seed of the cells, the batch and ``torch.manual_seed`` before each query.
+    ``tasks``
+        ``"all"`` (default: every dataset/task of every installed search space)
+        or ``"first"`` (the first dataset of each search space).
+    ``skip_search_spaces``
+        search-space names the predictor does not claim to support.
+    """
+
+    predictor_name: str = ""
+    predictor_kwargs: dict = {}
+    cells_per_task: int = 2
+    batch_size: int = 4
+    seed: int = 0
+    tasks: str = "all"
+    skip_search_spaces: tuple = ()
+
+    _runs: dict = {}
+
+    # -- helpers -------------------------------------------------------------
+    @classmethod
+    def registry(cls):
+        """The registry the checks read: every installed plugin (overridable in tests)."""
+        return installed_registry()
+
+    @classmethod
+    def conformance_tasks(cls) -> list[tuple[str, str]]:
+        """The (search space, dataset) pairs to score, from the installed plugins."""
+        registry = cls.registry()
+        pairs = []
+        for space in registry.names("search_spaces"):
+            if space in cls.skip_search_spaces:
+                continue
+            datasets = list(getattr(registry.get("search_spaces", space), "datasets", ()) or [None])
+            if cls.tasks == "first":
+                datasets = datasets[:1]
+            pairs.extend((space, d) for d in datasets)
+        return pairs
+
+    def _entry(self):
+        __tracebackhide__ = True
+        if not self.predictor_name:
+            _fail(f"{type(self).__name__} must set predictor_name = '<your predictor name>'")
+        registry = self.registry()
+        if ("predictors", self.predictor_name) in registry.conflicts:
+            providers = " and ".join(e.provider for e in registry.conflicts[("predictors", self.predictor_name)])
+            _fail(f"predictor name {self.predictor_name!r} is registered by more than one plugin "
+                  f"({providers}); choose a unique name")
+        entry = registry.entries["predictors"].get(self.predictor_name)
+        if entry is None:
+            broken = "; ".join(b.describe() for b in registry.broken)
+            _fail(f"no installed plugin registers predictor {self.predictor_name!r} "
+                  f"(installed: {', '.join(registry.names('predictors')) or 'none'})"
+                  + (f"; plugins that failed to load: {broken}" if broken else "")
+                  + "; is the distribution installed (pip install -e .) with a [project.entry-points.nasplug] entry?")
+        return entry
+
+    def make_predictor(self):
+        """A fresh instance of the predictor under test."""
+        __tracebackhide__ = True
+        entry = self._entry()
+        try:
+            return entry.cls(**self.predictor_kwargs)
+        except Exception as exc:
+            _fail(f"{self.predictor_name}: constructing the predictor raised {_one_line(exc)}")
+
+    def make_cell(self, space: str, dataset: str | None, index: int):
+        """Cell ``index`` of ``space`` for ``dataset``: seeded architecture and weights, parsed."""
+        import torch
+
+        cls = self.registry().get("search_spaces", space)
+        with torch.random.fork_rng():
+            torch.manual_seed(self.seed + index)
+            graph = cls(dataset=dataset) if dataset is not None else cls()
+            graph.sample_random_architecture(seed=self.seed * 1000 + index)
+            graph.parse()
+        return graph
+
+    def make_loader(self, dataset: str | None):
+        """``([(inputs, targets)], synthetic)``: real data when there is some, else synthetic."""
+        from nasplug.errors import NasplugError
+
+        if dataset is None:
+            pytest.skip("search space declares no dataset")
+        try:
+            x, y, synthetic = load_batch(dataset, self.batch_size, self.seed, synthetic=None)
+        except NasplugError as exc:
+            pytest.skip(f"no batch for {dataset!r}: {exc}")
+        return [(x, y)], synthetic
+
+    def _query(self, predictor, graph, loader):
+        import torch
+
+        with torch.random.fork_rng():
+            torch.manual_seed(self.seed)
+            return predictor.query(graph, dataloader=loader)
+
+    def _run(self, task: tuple[str, str]) -> _TaskRun:
+        """Score the task's cells once per class and remember what happened."""
+        key = (type(self), task)
+        if key in PredictorConformance._runs:
+            return PredictorConformance._runs[key]
+        space, dataset = task
+        run = _TaskRun()
+        loader, run.synthetic = self.make_loader(dataset)
+        predictor = self.make_predictor()
+        try:
+            predictor.pre_process()
+            for index in range(self.cells_per_task):
+                graph = self.make_cell(space, dataset, index)
+                before = _snapshot(graph)
+                score = self._query(predictor, graph, loader)
+                run.scores.append((_safe_hash(graph), score))
+                if index == 0:
+                    run.changes = _differences(before, graph)
+                    twin = self.make_cell(space, dataset, index)
+                    run.repeat = (_safe_hash(graph), score, self._query(predictor, twin, loader))
+        except Exception as exc:
+            run.error = _one_line(exc)
+        PredictorConformance._runs[key] = run
+        return run
+
+    def _task_label(self, task) -> str:
+        space, dataset = task
+        return f"{self.predictor_name} on {space}/{dataset}"
+
+    # -- the checks -------------------------------------------------------------
+    def test_registered_through_entry_point(self):
+        from importlib import metadata
+
+        entry = self._entry()
+        if not entry.distribution:
+            _fail(f"predictor {self.predictor_name!r} comes from plugin {entry.plugin!r}, which is not "
+                  "an installed distribution's entry point; declare it under "
+                  "[project.entry-points.nasplug] and pip install the package")
+        try:
+            dist = metadata.distribution(entry.distribution)
+        except metadata.PackageNotFoundError:
+            _fail(f"distribution {entry.distribution!r} of predictor {self.predictor_name!r} is not installed")
+        names = {ep.name for ep in dist.entry_points if ep.group == "nasplug"}
+        if entry.plugin not in names:
+            _fail(f"distribution {entry.distribution!r} declares no nasplug entry point "
+                  f"{entry.plugin!r} (it declares: {', '.join(sorted(names)) or 'none'})")
+
+    def test_unique_name_and_version(self):
+        entry = self._entry()  # fails on a duplicate name, naming both providers
+        if not entry.version:
+            _fail(f"predictor {self.predictor_name!r}: distribution {entry.distribution!r} has no version")
+        if getattr(entry.cls, "name", None) != self.predictor_name:
+            _fail(f"the registered class's name attribute is {getattr(entry.cls, 'name', None)!r}, "
+                  f"expected {self.predictor_name!r}")
+
+    def test_method_type(self):
+        predictor = self.make_predictor()
+        method_type = getattr(predictor, "method_type", None)
+        if not isinstance(method_type, str) or not method_type:
+            _fail(f"{self.predictor_name}: instances need a non-empty str method_type "
+                  f"(got {method_type!r}); nasplug.Predictor.__init__ sets it to the name")
+        for attr in ("pre_process", "query"):
+            if not callable(getattr(predictor, attr, None)):
+                _fail(f"{self.predictor_name}: predictor has no {attr}() method")
+
+    def test_scores_cells(self, conformance_task):
+        run = self._run(conformance_task)
+        label = self._task_label(conformance_task)
+        if run.error:
+            _fail(f"{label}: query raised {run.error}")
+        for arch, score in run.scores:
+            value = _number(score)
+            if value is None:
+                _fail(f"{label}: query returned {type(score).__name__} {score!r} for cell {arch}; "
+                      "return a Python float (use float(tensor.item()))")
+            if not math.isfinite(value):
+                _fail(f"{label}: query returned {value} for cell {arch}; return a finite score or raise "
+                      "nasplug.NasplugError for a cell you cannot score")
+
+    def test_deterministic(self, conformance_task):
+        run = self._run(conformance_task)
+        label = self._task_label(conformance_task)
+        if run.error or run.repeat is None:
+            pytest.skip(f"{label}: no score to compare ({run.error})")
+        arch, first, second = run.repeat
+        a, b = _number(first), _number(second)
+        same = a is not None and b is not None and (a == b or math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-12))
+        if not same:
+            _fail(f"{label}: the same cell {arch} with the same batch and seed scored {first!r} then "
+                  f"{second!r}; seed every random choice (torch.manual_seed / a torch.Generator)")
+
+    def test_leaves_model_unchanged(self, conformance_task):
+        run = self._run(conformance_task)
+        label = self._task_label(conformance_task)
+        if run.error and not run.scores:
+            pytest.skip(f"{label}: query raised before the model could be checked ({run.error})")
+        if run.changes:
+            _fail(f"{label}: query changed the model: {'; '.join(run.changes)}; score a copy "
+                  "(copy.deepcopy) or restore what you touch")
+
+    def test_import_is_light(self):
+        entry = self._entry()
+        code = (
+            "import json, sys\n"
+            "from nasplug.plugins import NasplugPluginManager\n"
+            "pm = NasplugPluginManager(); pm.load_entrypoints(); reg = pm.registry\n"
+            f"heavy = [m for m in {HEAVY_MODULES!r} if m in sys.modules]\n"
+            "print(json.dumps({'heavy': heavy, 'broken': [b.describe() for b in reg.broken]}))\n"
+        )
+        env = dict(os.environ, NASPLUG_LOAD_PLUGINS=entry.plugin, NASPLUG_STRICT_PLUGINS="0")
+        env.pop("NASPLUG_DISABLE_PLUGINS", None)
+        proc = subprocess.run([sys.executable, "-X", "importtime", "-c", code], env=env,
+                              capture_output=True, text=True, timeout=120)
+        if proc.returncode != 0:
+            tail = proc.stderr.strip().splitlines()[-1:] or ["(no output)"]
+            _fail(f"loading plugin {entry.plugin!r} in a fresh interpreter failed: {tail[0]}")
+        result = json.loads(proc.stdout.strip().splitlines()[-1])
+        if result["broken"]:
+            _fail(f"plugin {entry.plugin!r} failed to load on its own: {'; '.join(result['broken'])}")
+        if result["heavy"]:
+            chain = import_chain(proc.stderr, result["heavy"][0])
+            _fail(f"loading plugin {entry.plugin!r} and calling its hooks imported {', '.join(result['heavy'])}"
+                  f"{' (via ' + ' -> '.join(chain) + ')' if chain else ''}; import heavy modules inside "
+                  "the methods that use them, or register nasplug.LazyClass('pkg.module:Class', name=...)")
+
+    def test_reports_failures_cleanly(self):
+        """A query the predictor cannot serve is a one-line NasplugError; a data-free
+        predictor scores without data."""
+        from nasplug.errors import NasplugError
+
+        tasks = self.conformance_tasks()
+        if not tasks:
+            pytest.skip("no search space installed")
+        space, dataset = tasks[0]
+        predictor = self.make_predictor()
+        graph = self.make_cell(space, dataset, 0)
+        requires_data = getattr(predictor, "requires_data", True)
+        if not requires_data:
+            try:
+                score = self._query(predictor, graph, None)
+            except Exception as exc:
+                _fail(f"{self.predictor_name} sets requires_data = False but query(graph, dataloader=None) "
+                      f"raised {_one_line(exc)}")
+            if _number(score) is None or not math.isfinite(_number(score)):
+                _fail(f"{self.predictor_name}: query(graph, dataloader=None) returned {score!r}")
+            return
+        try:
+            score = self._query(predictor, graph, [])
+        except NasplugError as exc:
+            if not str(exc).strip() or len(str(exc).strip().splitlines()) != 1:
+                _fail(f"{self.predictor_name}: the error for an empty dataloader should be one line, got {str(exc)!r}")
+            return
+        except Exception as exc:
+            _fail(f"{self.predictor_name}: an empty dataloader raised {_one_line(exc)}; raise "
+                  "nasplug.errors.DataError with a message saying what is missing")
+        _fail(f"{self.predictor_name} needs data (requires_data = True) but scored an empty dataloader "
+              f"as {score!r}; raise nasplug.errors.DataError, or set requires_data = False")
+
+
+def import_chain(importtime_log: str, module: str) -> list[str]:
+    """From ``python -X importtime`` output, the chain of imports that first imported
+    ``module``: outermost importer first, e.g. ``['nasplug_x.plugin', 'nasplug_x.net', 'torch']``."""
+    rows = []
+    for line in importtime_log.splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        name_field = line.rsplit("|", 1)[1]
+        stripped = name_field.lstrip(" ")
+        depth = (len(name_field) - len(stripped) - 1) // 2  # "| name", two more spaces per level
+        rows.append((depth, stripped.strip()))
+    for i, (depth, name) in enumerate(rows):
+        if name != module:
+            continue
+        chain, level = [name], depth
+        for later_depth, later_name in rows[i + 1:]:  # importers are printed after their imports
+            if later_depth < level:
+                chain.append(later_name)
+                level = later_depth
+                if level == 0:
+                    break
+        return list(reversed(chain))
+    return []
+
+
+def pytest_generate_tests(metafunc):
+    """Parametrize ``conformance_task`` with the installed (search space, dataset) pairs."""
+    cls = metafunc.cls
+    if cls is None or "conformance_task" not in metafunc.fixturenames:
+        return
+    if not (isinstance(cls, type) and issubclass(cls, PredictorConformance)):
+        return
+    tasks = cls.conformance_tasks()
+    metafunc.parametrize("conformance_task", tasks,
+                         ids=[f"{space}/{dataset}" for space, dataset in tasks])

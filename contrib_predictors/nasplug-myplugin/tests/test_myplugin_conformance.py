@@ -1,0 +1,5 @@
+from nasplug.testing import PredictorConformance
+
+
+class TestMyPluginConformance(PredictorConformance):
+    predictor_name = "myplugin"

@@ -1,0 +1,246 @@
+"""The torch side of :mod:`nasplug.zerocost`: scoring copy, batch, loss, per-layer bookkeeping.
+
+Imported on a proxy's first ``query``; see :mod:`nasplug.zerocost` for the contract.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import math
+from typing import Any, Iterable, Iterator, Sequence
+
+import torch
+from torch import nn
+
+from ..errors import DataError, NasplugError
+from . import ScoringError
+
+#: the layers whose weights zero-cost proxies score (NASLib's ``get_layer_metric_array``)
+WEIGHT_LAYER_TYPES = (nn.Conv2d, nn.Linear)
+
+
+def weight_layers(model: nn.Module) -> list[nn.Module]:
+    """Every Conv2d and Linear module of ``model`` (subclasses too), in ``modules()`` order."""
+    return [m for m in model.modules() if isinstance(m, WEIGHT_LAYER_TYPES)]
+
+
+def primary_output(output: Any) -> torch.Tensor:
+    """The tensor a proxy scores: the output itself, or the first tensor of a tuple/list."""
+    if isinstance(output, torch.Tensor):
+        return output
+    if isinstance(output, (tuple, list)):
+        for item in output:
+            if isinstance(item, torch.Tensor):
+                return item
+    raise TypeError(f"model output of type {type(output).__name__} holds no tensor")
+
+
+def select_loss(graph: Any) -> Any:
+    """The task's loss: ``graph.get_loss_fn()`` when the model provides it, else cross-entropy."""
+    get_loss_fn = getattr(graph, "get_loss_fn", None)
+    if callable(get_loss_fn):
+        loss_fn = get_loss_fn()
+        if loss_fn is not None:
+            return loss_fn
+    return nn.CrossEntropyLoss()
+
+
+def _is_batch(obj: Any) -> bool:
+    return (isinstance(obj, (tuple, list)) and len(obj) == 2
+            and all(isinstance(t, torch.Tensor) for t in obj))
+
+
+def first_batch(dataloader: Iterable | None) -> tuple[torch.Tensor, torch.Tensor | None] | None:
+    """``(inputs, targets)`` of the first batch of ``dataloader`` (NASLib: one 'random' batch).
+
+    ``dataloader`` may also be one ``(inputs, targets)`` pair or a bare input tensor.
+    """
+    if dataloader is None:
+        return None
+    if isinstance(dataloader, torch.Tensor):
+        return dataloader, None
+    if _is_batch(dataloader):
+        return dataloader[0], dataloader[1]
+    try:
+        batch = next(iter(dataloader))
+    except StopIteration:
+        raise DataError("the dataloader yielded no batch; give a loader with at least one "
+                        "(inputs, targets) batch") from None
+    if isinstance(batch, torch.Tensor):
+        return batch, None
+    if isinstance(batch, (tuple, list)) and batch and isinstance(batch[0], torch.Tensor):
+        targets = batch[1] if len(batch) > 1 else None
+        return batch[0], targets
+    raise DataError(f"the dataloader yielded a {type(batch).__name__}; expected (inputs, targets) tensors")
+
+
+def _identity(x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+    return x
+
+
+def disable_batchnorm(model: nn.Module) -> None:
+    """Make every BatchNorm layer of ``model`` (a scoring copy) return its input unchanged."""
+    for m in model.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm):
+            m.forward = _identity  # instance attribute: only this copy changes
+
+
+def model_device(model: nn.Module) -> torch.device:
+    for t in model.parameters():
+        return t.device
+    for t in model.buffers():
+        return t.device
+    return torch.device("cpu")
+
+
+def scoring_copy(graph: nn.Module, *, batchnorm: bool = True, dtype: torch.dtype | None = None) -> nn.Module:
+    """A deep copy of ``graph`` in training mode, ready to be scored and thrown away."""
+    net = copy.deepcopy(graph)
+    if dtype is not None:
+        net = net.to(dtype)
+    net.train()
+    for p in net.parameters():
+        p.grad = None
+        p.requires_grad_(True)
+    if not batchnorm:
+        disable_batchnorm(net)
+    return net
+
+
+class ScoringContext:
+    """What a proxy's ``compute`` works with.
+
+    ``net`` is the scoring copy (or, for ``copy_model = False`` proxies, the
+    caller's model), ``inputs``/``targets`` the batch on ``net``'s device
+    (``None`` for data-free proxies without a loader), ``loss_fn`` the task's
+    loss, ``layers`` the Conv2d/Linear modules and ``input_shape`` the shape of
+    one input sample.
+    """
+
+    def __init__(self, net: nn.Module, inputs: torch.Tensor | None, targets: torch.Tensor | None,
+                 loss_fn: Any, input_shape: Sequence[int], name: str) -> None:
+        self.net = net
+        self.inputs = inputs
+        self.targets = targets
+        self.loss_fn = loss_fn
+        self.input_shape = tuple(input_shape)
+        self.name = name
+        self.layers = weight_layers(net)
+        self.device = model_device(net)
+
+    @property
+    def weights(self) -> list[torch.Tensor]:
+        return [layer.weight for layer in self.layers]
+
+    # -- passes -------------------------------------------------------------
+    def forward(self, inputs: torch.Tensor | None = None) -> torch.Tensor:
+        """The model's (primary) output on ``inputs`` (default: the batch)."""
+        x = self.require_inputs() if inputs is None else inputs
+        return primary_output(self.net(x))
+
+    def loss(self, outputs: torch.Tensor | None = None) -> torch.Tensor:
+        """The task loss of ``outputs`` (default: a forward pass on the batch) against the targets."""
+        if self.targets is None:
+            raise DataError(f"{self.name} needs targets: give a loader of (inputs, targets) batches")
+        if outputs is None:
+            outputs = self.forward()
+        return self.loss_fn(outputs, self.targets)
+
+    def require_inputs(self) -> torch.Tensor:
+        if self.inputs is None:
+            raise DataError(f"{self.name} needs an input batch: pass dataloader=...")
+        return self.inputs
+
+    # -- per-layer bookkeeping ------------------------------------------------
+    def weight_grads(self, scalar: torch.Tensor, create_graph: bool = False) -> list[torch.Tensor]:
+        """d ``scalar`` / d weight for every layer; zeros where ``scalar`` does not reach a weight.
+
+        Uses ``torch.autograd.grad``, so no ``.grad`` is written and only the
+        gradients asked for are computed.
+        """
+        weights = self.weights
+        if not weights or not scalar.requires_grad:
+            return [torch.zeros_like(w) for w in weights]
+        grads = torch.autograd.grad(scalar, weights, create_graph=create_graph, allow_unused=True)
+        return [torch.zeros_like(w) if g is None else g for g, w in zip(grads, weights)]
+
+    @contextlib.contextmanager
+    def layer_outputs(self) -> Iterator[list[tuple[int, torch.Tensor]]]:
+        """Record ``(layer_index, output)`` of every Conv2d/Linear call during the block."""
+        records: list[tuple[int, torch.Tensor]] = []
+        handles = []
+
+        def make_hook(index: int):
+            def hook(module: nn.Module, args: Any, output: torch.Tensor) -> None:
+                records.append((index, output))
+            return hook
+
+        for index, layer in enumerate(self.layers):
+            handles.append(layer.register_forward_hook(make_hook(index)))
+        try:
+            yield records
+        finally:
+            for handle in handles:
+                handle.remove()
+
+    @staticmethod
+    def sum_layers(per_layer: Iterable[torch.Tensor]) -> float:
+        """Sum of every element of every per-layer tensor, accumulated in float64."""
+        total = 0.0
+        for t in per_layer:
+            total += float(t.detach().sum(dtype=torch.float64))
+        return total
+
+
+def _as_dtype(name: str | None) -> torch.dtype | None:
+    if name is None:
+        return None
+    dtype = getattr(torch, name, None)
+    if not isinstance(dtype, torch.dtype):
+        raise NasplugError(f"unknown dtype {name!r}")
+    return dtype
+
+
+def score(predictor: Any, graph: Any, dataloader: Iterable | None) -> float:
+    """Run ``predictor.compute`` on a scoring copy of ``graph``; enforce the failure contract."""
+    name = predictor.method_type
+    batch = first_batch(dataloader)
+    if batch is None and predictor.requires_data:
+        raise DataError(f"{name} needs data: call query(graph, dataloader) with a loader of "
+                        "(inputs, targets) batches")
+    if batch is not None:
+        input_shape = tuple(batch[0].shape[1:])
+    else:
+        input_shape = tuple(getattr(graph, "input_shape", None) or ())
+        if not input_shape:
+            raise DataError(f"{name} needs the input shape: pass dataloader=... "
+                            "(or use a search space that sets input_shape)")
+    device = model_device(graph) if isinstance(graph, nn.Module) else torch.device("cpu")
+    cuda = [device.index or 0] if device.type == "cuda" else []
+    try:
+        with torch.random.fork_rng(devices=cuda):
+            torch.manual_seed(predictor.seed)
+            if predictor.copy_model:
+                net = scoring_copy(graph, batchnorm=predictor.batchnorm, dtype=_as_dtype(predictor.dtype))
+            else:
+                net = graph
+            inputs = targets = None
+            if batch is not None:
+                inputs = batch[0].to(device)
+                targets = batch[1].to(device) if batch[1] is not None else None
+            ctx = ScoringContext(net, inputs, targets, select_loss(graph), input_shape, name)
+            raw = float(predictor.compute(ctx))
+    except ScoringError:
+        raise
+    except NasplugError:
+        raise
+    except Exception as exc:  # a per-cell failure, not a crash of the whole run
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise ScoringError(name, f"{type(exc).__name__}: {message}"[:300]) from exc
+    if not math.isfinite(raw):
+        raise ScoringError(name, f"the score is {raw}")
+    value = float(predictor.transform(raw))
+    if not math.isfinite(value):
+        raise ScoringError(name, f"the transformed score is {value} (raw {raw})")
+    return value

@@ -1,0 +1,22 @@
+"""nasplug plugin: the ``fisher`` zero-cost proxy (Fisher (per-channel activation saliency)).
+
+Import-light: the predictor class is imported on first access and imports
+torch only when it scores a model.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    if name == "FisherPredictor":
+        from .predictor import FisherPredictor
+
+        return FisherPredictor
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["FisherPredictor"]

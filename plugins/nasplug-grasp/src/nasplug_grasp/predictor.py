@@ -1,0 +1,32 @@
+"""GraSP (Wang et al., ICLR 2020), as a zero-cost proxy (Abdelfattah et al., ICLR 2021).
+
+Per weight: ``-w * (H g)``, with ``g = dL/dw`` and ``H`` the Hessian of the
+task loss ``L`` on one batch (BatchNorm in training mode), over the Conv2d and
+Linear weights; summed. ``H g`` is the gradient of ``z = <stopgrad(g), g(w)>``,
+a Hessian-vector product. NASLib computes ``g`` and ``g(w)`` in two forward
+passes over the same batch; in training mode both passes give the same
+tensors, so one forward pass serves both here. No transformation.
+"""
+
+from __future__ import annotations
+
+from nasplug.zerocost import ZeroCostPredictor
+
+
+class GraspPredictor(ZeroCostPredictor):
+    """GraSP: sum of -w * (H g) over Conv2d/Linear weights."""
+
+    name = "grasp"
+    description = "Gradient signal preservation -w*(Hg) (Wang et al. 2020)"
+
+    def compute(self, ctx) -> float:
+        grads = ctx.weight_grads(ctx.loss(), create_graph=True)
+        z = None
+        for g in grads:
+            if g.requires_grad:  # weights the loss reaches
+                term = (g.detach() * g).sum()
+                z = term if z is None else z + term
+        if z is None:
+            return 0.0
+        hg = ctx.weight_grads(z)
+        return ctx.sum_layers(-w.detach() * h for w, h in zip(ctx.weights, hg))

@@ -1,0 +1,48 @@
+"""Jacobian covariance (Mellor et al. 2020, first version of "NAS without training"),
+as a zero-cost proxy (Abdelfattah et al., ICLR 2021) and as NASLib computes it.
+
+``J`` is the gradient of the summed network output with respect to the input
+batch (one row per sample, flattened; BatchNorm in training mode, as NASLib),
+``C`` the correlation matrix of its rows and ``v`` the eigenvalues of ``C``:
+``score = -sum(log(v + 1e-5) + 1 / (v + 1e-5))``. Works for any output shape
+(logits or images). The eigenvalues are computed with a symmetric solver
+(``numpy.linalg.eigvalsh``; NASLib uses ``eig``, same values up to rounding).
+A network whose input gradient is constant for a sample (its output does not
+depend on its input) has no correlation matrix: a ``ScoringError`` (NASLib
+scores those ``-1e8``). No transformation.
+"""
+
+from __future__ import annotations
+
+from nasplug.errors import DataError
+from nasplug.zerocost import ScoringError, ZeroCostPredictor
+
+#: the regulariser of the eigenvalues (Mellor et al.; NASLib ``k``)
+EIGENVALUE_EPSILON = 1e-5
+
+
+class JacovPredictor(ZeroCostPredictor):
+    """jacov: -sum(log(v + k) + 1/(v + k)) over eigenvalues of corr(dsum(f(x))/dx)."""
+
+    name = "jacov"
+    description = "Jacobian covariance score (Mellor et al. 2020)"
+
+    def compute(self, ctx) -> float:
+        import numpy as np
+        import torch
+
+        inputs = ctx.require_inputs()
+        if inputs.shape[0] < 2:
+            raise DataError("jacov needs a batch of at least 2 samples")
+        x = inputs.detach().requires_grad_(True)
+        y = ctx.forward(x)
+        (jac,) = torch.autograd.grad(y, x, torch.ones_like(y))
+        jac = jac.reshape(jac.shape[0], -1).detach().cpu().double().numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            corr = np.corrcoef(jac)
+        if not np.isfinite(corr).all():
+            raise ScoringError(self.method_type, "the input gradient is constant for some sample "
+                               "(the output does not depend on the input)")
+        v = np.linalg.eigvalsh(corr)
+        k = EIGENVALUE_EPSILON
+        return float(-np.sum(np.log(v + k) + 1.0 / (v + k)))

@@ -1,0 +1,220 @@
+"""The NAS-Bench-201 benchmark: ground truth for the 15,625 cells (no torch).
+
+Data, inside the data directory (``--data-dir`` / ``$NASPLUG_DATA``):
+
+- ``benchmarks/nb201.csv`` (required): columns ``arch_str``,
+  ``cifar10_test_acc``, ``cifar100_test_acc``, ``ImageNet16-120_test_acc``
+  (test accuracy in % after the 200-epoch schedule, NATS-Bench topology space =
+  NAS-Bench-201), one row per cell -> :attr:`Metric.TEST_ACCURACY`.
+- ``naslib/zc_nasbench201.json``, else ``zc_nasbench201.json`` (optional):
+  NASLib's NAS-Bench-Suite-Zero file -> :attr:`Metric.VAL_ACCURACY` (its
+  ``val_accuracy``) for the cells it lists, and NASLib's zero-cost scores
+  through :meth:`NasBench201Benchmark.zero_cost_scores`. ``zc_path=`` points
+  at any other file (e.g. the 491-cell sample).
+
+``default_metric`` is VAL_ACCURACY when a zero-cost file is found (NASLib ranks
+against validation accuracy), else TEST_ACCURACY.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+from nasplug.benchmark import Benchmark
+from nasplug.config import find_data_file, get_data_dir
+from nasplug.errors import ArchitectureError, DataError, MetricNotAvailableError, NasplugError
+from nasplug.metrics import Metric
+
+from . import conversions as conv
+
+TASKS = ("cifar10", "cifar100", "ImageNet16-120")
+TABLE = "benchmarks/nb201.csv"
+ZC_FILENAME = "zc_nasbench201.json"
+#: where the data comes from, for error messages
+SOURCE = ("the official NAS-Bench-201 / NATS-Bench release (https://github.com/D-X-Y/NATS-Bench, "
+          "topology search space), converted to CSV with columns arch_str,cifar10_test_acc,"
+          "cifar100_test_acc,ImageNet16-120_test_acc")
+ZC_SOURCE = "NASLib's NAS-Bench-Suite-Zero (https://github.com/automl/NASLib, zc_nasbench201.json)"
+
+_table_cache: dict[tuple, tuple[dict, dict]] = {}
+
+
+def _load_table(path: Path) -> tuple[dict[Any, int], dict[str, list[float]]]:
+    """(key -> row, column -> values) of ``nb201.csv``; keys are compact tuples and strings."""
+    stat = path.stat()
+    cache_key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    found = _table_cache.get(cache_key)
+    if found is not None:
+        return found
+
+    def corrupt(why: str) -> DataError:
+        return DataError(f"corrupt NAS-Bench-201 table {str(path)!r}: {why}; "
+                         f"replace it with the file from {SOURCE}")
+
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            rows = list(csv.reader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise corrupt(f"{type(exc).__name__}: {exc}") from None
+    if not rows:
+        raise corrupt("the file is empty")
+    header = [h.strip() for h in rows[0]]
+    if "arch_str" not in header:
+        raise corrupt(f"no 'arch_str' column (header: {','.join(header)})")
+    arch_col = header.index("arch_str")
+    value_cols = {name: i for i, name in enumerate(header) if name.endswith("_test_acc")}
+    missing = [f"{task}_test_acc" for task in TASKS if f"{task}_test_acc" not in value_cols]
+    if missing:
+        raise corrupt(f"missing column(s) {', '.join(missing)}")
+    index: dict[Any, int] = {}
+    columns: dict[str, list[float]] = {name: [] for name in value_cols}
+    width = len(header)
+    for lineno, row in enumerate(rows[1:], start=2):
+        if not row:
+            continue
+        if len(row) != width:
+            raise corrupt(f"line {lineno} has {len(row)} fields, the header {width}")
+        arch_str = row[arch_col]
+        try:
+            ops = conv.str_to_op_indices(arch_str)
+        except ArchitectureError:
+            raise corrupt(f"line {lineno}: {arch_str!r} is not a NAS-Bench-201 cell string") from None
+        if ops in index:
+            raise corrupt(f"line {lineno}: cell {arch_str} appears twice")
+        pos = len(index) // 2
+        index[ops] = pos
+        index[arch_str if arch_str == arch_str.strip() else conv.op_indices_to_str(ops)] = pos
+        for name, col in value_cols.items():
+            text = row[col].strip()
+            try:
+                value = float(text) if text else math.nan
+            except ValueError:
+                raise corrupt(f"line {lineno}, column {name}: {text!r} is not a number") from None
+            columns[name].append(value)
+    count = len(index) // 2
+    if count != conv.NUM_ARCHITECTURES:
+        raise corrupt(f"{count} cells, NAS-Bench-201 has {conv.NUM_ARCHITECTURES} (truncated file?)")
+    _table_cache[cache_key] = (index, columns)
+    return index, columns
+
+
+class NasBench201Benchmark(Benchmark):
+    """NAS-Bench-201 ground truth for one task (``cifar10``, ``cifar100`` or ``ImageNet16-120``).
+
+    ``query(arch, metric)`` takes a Graph, a compact tuple, an official string or
+    an integer index; accuracies are in %.
+    """
+
+    name = "nasbench201"
+    search_space = "nasbench201"
+    tasks = TASKS
+    default_metric = Metric.TEST_ACCURACY
+
+    def __init__(self, task: str = "cifar10", data_dir: str | os.PathLike | None = None,
+                 zc_path: str | os.PathLike | None = None) -> None:
+        if task not in TASKS:
+            raise NasplugError(f"NAS-Bench-201 has no task {task!r}; valid: {', '.join(TASKS)}")
+        super().__init__(task, data_dir)
+        self.table_path = find_data_file(TABLE, data_dir, what="NAS-Bench-201", source=SOURCE)
+        self._index, columns = _load_table(self.table_path)
+        self._test = columns[f"{task}_test_acc"]
+        if zc_path is not None:
+            self.zc_path: Path | None = Path(zc_path)
+            if not self.zc_path.is_file():
+                raise DataError(f"NASLib zero-cost file {str(zc_path)!r} not found; get it from {ZC_SOURCE}")
+        else:
+            from nasplug.naslib_zc import find_naslib_zc_file
+
+            self.zc_path = find_naslib_zc_file("nasbench201", data_dir)
+        self._zc: dict | None = None
+        if self.zc_path is not None:
+            self.default_metric = Metric.VAL_ACCURACY
+
+    # -- metadata -----------------------------------------------------------
+    @property
+    def metrics(self) -> tuple[Metric, ...]:
+        """TEST_ACCURACY from the table; VAL_ACCURACY when a zero-cost file is present."""
+        if self.zc_path is not None:
+            return (Metric.TEST_ACCURACY, Metric.VAL_ACCURACY)
+        return (Metric.TEST_ACCURACY,)
+
+    def _zc_table(self) -> dict:
+        if self._zc is None:
+            from nasplug.naslib_zc import load_naslib_zc
+
+            data = load_naslib_zc(self.zc_path, "nasbench201", key=conv.to_op_indices)
+            if self.task not in data:
+                raise DataError(f"NASLib zero-cost file {str(self.zc_path)!r} has no dataset {self.task!r} "
+                                f"(it holds {', '.join(data)}); get the full file from {ZC_SOURCE}")
+            self._zc = data[self.task]
+        return self._zc
+
+    def zero_cost_scores(self, arch: Any) -> dict[str, float]:
+        """NASLib's stored scores of ``arch`` (flops, params, synflow, ..., val_accuracy)."""
+        if self.zc_path is None:
+            raise MetricNotAvailableError(
+                f"no NASLib zero-cost data: put {ZC_FILENAME} in {str(get_data_dir(self.data_dir) / 'naslib')!r} "
+                f"(from {ZC_SOURCE})")
+        ops = conv.to_op_indices(arch)
+        scores = self._zc_table().get(ops)
+        if scores is None:
+            raise MetricNotAvailableError(
+                f"cell {conv.op_indices_to_str(ops)} is not in {str(self.zc_path)!r} "
+                f"({len(self._zc_table())} of {conv.NUM_ARCHITECTURES} cells labelled for {self.task})")
+        return dict(scores)
+
+    # -- queries --------------------------------------------------------------
+    def _row(self, arch: Any) -> int:
+        try:
+            row = self._index.get(arch)
+        except TypeError:  # unhashable (list, Graph is hashable)
+            row = None
+        if row is None:
+            row = self._index[conv.to_op_indices(arch)]
+        return row
+
+    def query(self, arch: Any, metric: Metric | str = Metric.TEST_ACCURACY, dataset: str | None = None,
+              **kwargs: Any) -> float:
+        """The ``metric`` of ``arch`` on this benchmark's task (accuracy in %)."""
+        if dataset is not None and dataset != self.task:
+            if dataset not in TASKS:
+                raise NasplugError(f"NAS-Bench-201 has no dataset {dataset!r}; valid: {', '.join(TASKS)}")
+            raise NasplugError(f"this benchmark API answers for {self.task!r}, not {dataset!r}: "
+                               f"use nasplug.get_dataset_api('nasbench201', {dataset!r})")
+        if metric is Metric.TEST_ACCURACY:
+            return self._test[self._row(arch)]
+        metric = Metric.parse(metric)
+        if metric is Metric.TEST_ACCURACY:
+            return self._test[self._row(arch)]
+        if metric is Metric.VAL_ACCURACY and self.zc_path is not None:
+            return self.zero_cost_scores(arch)["val_accuracy"]
+        if metric is Metric.VAL_ACCURACY:
+            raise MetricNotAvailableError(
+                f"NAS-Bench-201 validation accuracy needs NASLib's {ZC_FILENAME} (from {ZC_SOURCE}) in "
+                f"{str(get_data_dir(self.data_dir) / 'naslib')!r} or the data directory itself; "
+                f"{TABLE} holds test accuracy only (use Metric.TEST_ACCURACY)")
+        raise MetricNotAvailableError(
+            f"NAS-Bench-201 data here holds {', '.join(m.name for m in self.metrics)}, not {metric.name}; "
+            f"{metric.name.lower()} needs the full NAS-Bench-201 / NATS-Bench release ({SOURCE.split(',')[0]})")
+
+    def architectures(self, metric: Metric | str | None = None) -> list[str]:
+        """Official strings of the cells labelled with ``metric`` (default: ``default_metric``), index order."""
+        metric = self.default_metric if metric is None else Metric.parse(metric)
+        if metric is Metric.VAL_ACCURACY and self.zc_path is not None:
+            cells = sorted(ops for ops, scores in self._zc_table().items() if "val_accuracy" in scores)
+            return [conv.op_indices_to_str(ops) for ops in cells]
+        if metric is Metric.TEST_ACCURACY:
+            return [conv.op_indices_to_str(ops) for ops in conv.all_op_indices()]
+        self.query(next(iter(conv.all_op_indices())), metric)  # raises the helpful error
+        return []
+
+    def __len__(self) -> int:
+        return len(self.architectures())
+
+    def __repr__(self) -> str:
+        return (f"NasBench201Benchmark(task={self.task!r}, table={str(self.table_path)!r}, "
+                f"zc={str(self.zc_path) if self.zc_path else None!r})")

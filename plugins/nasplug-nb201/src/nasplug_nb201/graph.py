@@ -1,0 +1,290 @@
+"""The NAS-Bench-201 search space as a :class:`nasplug.Graph` (NASLib's layout).
+
+Macro graph ("makrograph"): 20 nodes in a chain. Edge (1, 2) holds the stem,
+edges (2, 3) .. (6, 7) the five stage-1 cells, (7, 8) a stride-2 residual block,
+(8, 9) .. (12, 13) stage 2, (13, 14) a residual block, (14, 15) .. (18, 19)
+stage 3 and (19, 20) the head (BN-ReLU-global pool-flatten-Linear). Each cell is
+a 4-node Graph with the 6 edges of :data:`~nasplug_nb201.conversions.EDGE_LIST`.
+
+Speed: the candidate lists are shared, read-only templates (``CandidateOps``),
+so ``clone()`` copies only the stem, residual blocks, head and chosen ops, and
+``set_spec`` builds only the 90 chosen ops. ``build(spec)`` is the one-call
+path from a spec to a parsed network.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from typing import Any, Iterator
+
+import torch
+from torch import nn
+
+from nasplug.errors import ArchitectureError, NasplugError
+from nasplug.graph import Graph
+
+from . import conversions as conv
+from .primitives import ResNetBasicblock, Sequential, Stem, make_op
+
+#: Channels of the three stages (NAS-Bench-201 paper, Sec. 2.1: 16, 32, 64).
+STAGE_CHANNELS = (16, 32, 64)
+#: Cells per stage (N = 5 in the paper).
+CELLS_PER_STAGE = 5
+#: NASLib's scope names of the three stages.
+OPTIMIZER_SCOPE = ("stage_1", "stage_2", "stage_3")
+#: dataset -> (number of classes, input height = width). ImageNet16-120 is
+#: 120 classes of ImageNet downsampled to 16x16 (Dong & Yang, ICLR 2020).
+DATASETS = {"cifar10": (10, 32), "cifar100": (100, 32), "ImageNet16-120": (120, 16)}
+_DATASET_BY_CLASSES = {classes: name for name, (classes, _) in DATASETS.items()}
+TOTAL_NODES = 20
+
+
+class CandidateOps(list):
+    """The candidate list on a cell edge before an architecture is chosen.
+
+    Holds template modules shared by every copy of the search space: a deep
+    copy copies the list, not the modules (they are never run or trained; the
+    chosen op is always a fresh module).
+    """
+
+    def __deepcopy__(self, memo: dict) -> "CandidateOps":
+        return CandidateOps(self)
+
+
+class _SharedTemplates(dict):
+    """channels -> candidate templates; shared, not copied, by deep copies."""
+
+    def __deepcopy__(self, memo: dict) -> "_SharedTemplates":
+        return self
+
+
+class NasBench201Cell(Graph):
+    """One NAS-Bench-201 cell: nodes 1..4, edges (1,2) (1,3) (1,4) (2,3) (2,4) (3,4)."""
+
+    def __init__(self, C: int, scope: str, templates: list[nn.Module]) -> None:
+        super().__init__(name="cell", scope=scope)
+        self.C = C
+        self.add_nodes_from(range(1, 5))
+        for u, v in conv.EDGE_LIST:
+            self.add_edge(u, v, op=CandidateOps(templates))
+        self._ops: list[nn.Module] | None = None
+
+    def set_ops(self, op_indices: tuple[int, ...]) -> None:
+        """Put a fresh chosen op on every edge (NASLib: ``convert_op_indices_to_naslib``)."""
+        self._unparse()
+        for (u, v), index in zip(conv.EDGE_LIST, op_indices):
+            data = self.edges[u, v]
+            data["op"] = make_op(index, self.C)
+            data["op_index"] = index
+
+    def _unparse(self) -> None:
+        self._modules.clear()
+        self._ops = None
+        self._eval_plan = None
+
+    def parse(self) -> "NasBench201Cell":
+        ops = []
+        for u, v in conv.EDGE_LIST:
+            op = self.edges[u, v]["op"]
+            if isinstance(op, list):
+                raise ArchitectureError(
+                    f"edge {(u, v)} of {self!r} still holds {len(op)} candidate ops; "
+                    "call sample_random_architecture() or set_spec() before parse()")
+            ops.append(op)
+        self._modules.clear()
+        # Registration order = the core's topological edge order (by target node).
+        for index in (0, 1, 3, 2, 4, 5):
+            u, v = conv.EDGE_LIST[index]
+            self.add_module(f"edge_{u}_{v}", ops[index])
+        self._ops = ops
+        self._eval_plan = []  # parsed; forward below is the compiled plan
+        self._input, self._output = 1, 4
+        return self
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # Same evaluation and summation order as walking the graph: inputs of a
+        # node are summed in edge-insertion order.
+        if self._ops is None:
+            self.parse()
+        e12, e13, e14, e23, e24, e34 = self._ops
+        n2 = e12(x)
+        n3 = e13(x) + e23(n2)
+        return e14(x) + e24(n2) + e34(n3)
+
+
+class NasBench201SearchSpace(Graph):
+    """NAS-Bench-201 (Dong & Yang, ICLR 2020) in NASLib's representation.
+
+    ``NasBench201SearchSpace(n_classes=10)`` as in NASLib, or
+    ``NasBench201SearchSpace(dataset='ImageNet16-120')``; ``dataset`` fixes the
+    number of classes and the input size (32x32, or 16x16 for ImageNet16-120).
+    """
+
+    name = "nasbench201"
+    datasets = tuple(DATASETS)
+    description = "NAS-Bench-201 cell search space (15,625 cells)"
+    OPTIMIZER_SCOPE = list(OPTIMIZER_SCOPE)
+    QUERYABLE = True
+
+    def __init__(self, n_classes: int | None = None, dataset: str | None = None) -> None:
+        super().__init__(name="makrograph", scope=None)
+        if dataset is None:
+            dataset = _DATASET_BY_CLASSES.get(10 if n_classes is None else n_classes)
+        elif dataset not in DATASETS:
+            raise NasplugError(f"NAS-Bench-201 has no dataset {dataset!r}; valid: {', '.join(DATASETS)}")
+        if n_classes is None:
+            n_classes = DATASETS[dataset][0]
+        elif dataset is not None and DATASETS[dataset][0] != n_classes:
+            raise NasplugError(f"{dataset} has {DATASETS[dataset][0]} classes, not n_classes={n_classes}")
+        self.dataset = dataset
+        self.num_classes = int(n_classes)
+        size = DATASETS[dataset][1] if dataset else 32
+        #: one input image, (channels, height, width)
+        self.input_shape = (3, size, size)
+        self.space_name = "nasbench201"
+        self.channels = list(STAGE_CHANNELS)
+        self.op_indices: tuple[int, ...] | None = None
+        self._chain: list[nn.Module] | None = None
+        #: channels -> the shared candidate templates of that stage
+        self._templates: dict[int, list[nn.Module]] = _SharedTemplates()
+
+        self.add_nodes_from(range(1, TOTAL_NODES + 1))
+        self.add_edges_from((i, i + 1) for i in range(1, TOTAL_NODES))
+        self.edges[1, 2]["op"] = Stem(C_out=STAGE_CHANNELS[0])
+        node = 2
+        for stage, (scope, C) in enumerate(zip(OPTIMIZER_SCOPE, STAGE_CHANNELS)):
+            if stage > 0:
+                self.edges[node, node + 1]["op"] = ResNetBasicblock(STAGE_CHANNELS[stage - 1], C, stride=2)
+                node += 1
+            templates = self._templates[C] = [make_op(i, C, candidate=True) for i in range(conv.NUM_OPS)]
+            for _ in range(CELLS_PER_STAGE):
+                self.edges[node, node + 1]["op"] = NasBench201Cell(C, scope, templates)
+                node += 1
+        self.edges[node, node + 1]["op"] = Sequential(
+            nn.BatchNorm2d(STAGE_CHANNELS[-1]),
+            nn.ReLU(inplace=True),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
+            nn.Linear(STAGE_CHANNELS[-1], self.num_classes),
+        )
+
+    # -- representations ----------------------------------------------------
+    def get_hash(self) -> tuple[int, ...]:
+        """NASLib's compact tuple of the chosen cell."""
+        if self.op_indices is None:
+            raise ArchitectureError(
+                "no architecture chosen yet: call set_spec(...) or sample_random_architecture() first")
+        return self.op_indices
+
+    def get_op_indices(self) -> list[int]:
+        return list(self.get_hash())
+
+    def set_spec(self, spec: Any, dataset_api: Any = None) -> None:
+        """Choose the cell: compact tuple, official string, integer index or another Graph.
+
+        May be called again: every call puts fresh chosen ops on the cells and
+        drops a previous ``parse()``.
+        """
+        ops = conv.to_op_indices(spec)
+        self._unparse()
+        for cell in self._stage_cells():
+            cell.set_ops(ops)
+        self.op_indices = ops
+
+    def set_op_indices(self, op_indices: Any) -> None:
+        self.set_spec(op_indices)
+
+    def _random_spec(self, rng: random.Random) -> tuple[int, ...]:
+        return conv.random_op_indices(rng)
+
+    def get_type(self) -> str:
+        return "nasbench201"
+
+    def get_arch_iterator(self, dataset_api: Any = None) -> Iterator[tuple[int, ...]]:
+        """Every cell as a compact tuple, in index order."""
+        return conv.all_op_indices()
+
+    def mutate(self, parent: Any = None, dataset_api: Any = None, seed: int | None = None,
+               rng: random.Random | None = None) -> None:
+        """Set this graph to ``parent`` (default: itself) with one edge changed (NASLib's mutation)."""
+        rng = rng or (random.Random(seed) if seed is not None else random._inst)  # type: ignore[attr-defined]
+        base = self.get_hash() if parent is None else conv.to_op_indices(parent)
+        self.set_spec(conv.mutate_op_indices(base, rng))
+
+    def get_nbhd(self, dataset_api: Any = None, seed: int | None = None,
+                 rng: random.Random | None = None) -> list["NasBench201SearchSpace"]:
+        """The 24 one-edge neighbours as new (unparsed) graphs; shuffled when a seed/rng is given."""
+        specs = conv.neighbours(self.get_hash())
+        if rng is not None or seed is not None:
+            (rng or random.Random(seed)).shuffle(specs)
+        out = []
+        for spec in specs:
+            g = self._fresh_copy()
+            g.set_spec(spec)
+            out.append(g)
+        return out
+
+    # -- copies and networks --------------------------------------------------
+    def _stage_cells(self) -> list[NasBench201Cell]:
+        return [self.edges[i, i + 1]["op"] for i in range(1, TOTAL_NODES)
+                if isinstance(self.edges[i, i + 1]["op"], NasBench201Cell)]
+
+    def _fresh_copy(self) -> "NasBench201SearchSpace":
+        """A deep copy (stem, residual blocks and head weights included) whose cells
+        hold candidate lists again: chosen ops are not copied."""
+        memo: dict = {}
+        for cell in self._stage_cells():
+            for e in conv.EDGE_LIST:
+                op = cell.edges[e]["op"]
+                if not isinstance(op, list):
+                    memo[id(op)] = None  # skip copying ops set_spec will replace
+        g = copy.deepcopy(self, memo)
+        g._unparse()
+        g.op_indices = None
+        for cell in g._stage_cells():
+            cell._unparse()
+            templates = g._templates[cell.C]
+            for e in conv.EDGE_LIST:
+                data = cell.edges[e]
+                data["op"] = CandidateOps(templates)
+                data.pop("op_index", None)
+        return g
+
+    def build(self, spec: Any) -> "NasBench201SearchSpace":
+        """A new parsed network for ``spec`` (any representation), leaving this graph as it is.
+
+        Equivalent to ``g = self.clone(); g.set_spec(spec); g.parse()`` but skips
+        copying ops that ``set_spec`` would replace: the fast path for scoring
+        many architectures from one search space.
+        """
+        g = self._fresh_copy()
+        g.set_spec(spec)
+        return g.parse()
+
+    def _unparse(self) -> None:
+        self._modules.clear()
+        self._chain = None
+        self._eval_plan = None
+
+    def parse(self) -> "NasBench201SearchSpace":
+        """Register the stem, cells, residual blocks and head as submodules, in order."""
+        chain = []
+        self._modules.clear()
+        for i in range(1, TOTAL_NODES):
+            op = self.edges[i, i + 1]["op"]
+            if isinstance(op, Graph):
+                op.parse()
+            self.add_module(f"edge_{i}_{i + 1}", op)
+            chain.append(op)
+        self._chain = chain
+        self._eval_plan = []
+        self._input, self._output = 1, TOTAL_NODES
+        return self
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self._chain is None:
+            self.parse()
+        for op in self._chain:
+            x = op(x)
+        return x

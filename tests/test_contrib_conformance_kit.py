@@ -1,0 +1,332 @@
+"""The conformance kit (nasplug.testing) passes good predictors and fails bad ones clearly.
+
+Each check is run on throwaway predictors over a tiny throwaway search space, so
+these tests depend on no other plugin; batches come from the installed core
+datasets (real NPZ images when the data directory has them, synthetic otherwise).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+
+import nasplug
+from nasplug.errors import DataError
+from nasplug.testing import PredictorConformance, import_chain, installed_registry, make_plugin
+
+torch = pytest.importorskip("torch")
+from torch import nn  # noqa: E402
+
+from nasplug.graph import Graph  # noqa: E402
+
+TASK = ("tinyspace", "cifar10")
+
+
+class TinySpace(Graph):
+    """Input -> (3x3 or 1x1 conv) -> BN -> classifier: two architectures, BN statistics."""
+
+    name = "tinyspace"
+    datasets = ("cifar10",)
+
+    def __init__(self, dataset: str = "cifar10") -> None:
+        super().__init__(name="tiny")
+        self.dataset = dataset
+        self.add_edge(1, 2, op=[nn.Conv2d(3, 4, 3, padding=1), nn.Conv2d(3, 4, 1)])
+        self.add_edge(2, 3, op=nn.BatchNorm2d(4))
+        self.add_edge(3, 4, op=nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 10)))
+        self._choice = None
+
+    def _random_spec(self, rng):
+        return rng.randrange(2)
+
+    def set_spec(self, spec):
+        self._choice = int(spec)
+        self.edges[1, 2]["op"] = self.edges[1, 2]["op"][self._choice]
+
+    def get_hash(self):
+        return (self._choice,)
+
+
+class CountParams(nasplug.Predictor):
+    name = "kit_good"
+    requires_data = False
+
+    def query(self, graph, dataloader=None):
+        return float(sum(p.numel() for p in graph.parameters()))
+
+
+class MeanOutput(nasplug.Predictor):
+    """Data-dependent and well behaved: scores a copy, clear error without data."""
+
+    name = "kit_data"
+
+    def query(self, graph, dataloader=None):
+        import copy
+
+        for inputs, _ in dataloader or ():
+            with torch.no_grad():
+                return float(copy.deepcopy(graph)(inputs).abs().mean())
+        raise DataError("kit_data needs a batch")
+
+
+class Mutator(CountParams):
+    name = "kit_mutator"
+
+    def query(self, graph, dataloader=None):
+        with torch.no_grad():
+            next(graph.parameters()).add_(1.0)
+        return 1.0
+
+
+class GradLeaker(MeanOutput):
+    name = "kit_grads"
+
+    def query(self, graph, dataloader=None):
+        inputs, targets = next(iter(dataloader))
+        graph.eval()
+        loss = nn.functional.cross_entropy(graph(inputs), targets)
+        graph.train()
+        loss.backward()
+        return float(loss)
+
+
+class BNLeaker(MeanOutput):
+    name = "kit_bn"
+
+    def query(self, graph, dataloader=None):
+        inputs, _ = next(iter(dataloader))
+        with torch.no_grad():
+            return float(graph(inputs).mean())  # train mode: updates BN running stats
+
+
+class ModeFlipper(CountParams):
+    name = "kit_mode"
+
+    def query(self, graph, dataloader=None):
+        graph.eval()
+        return 1.0
+
+
+class Unseeded(CountParams):
+    name = "kit_random"
+
+    def query(self, graph, dataloader=None):
+        return random.random()
+
+
+class SeededTorchRandom(CountParams):
+    name = "kit_torch_random"
+
+    def query(self, graph, dataloader=None):
+        return float(torch.rand(()))  # deterministic: the kit seeds torch before each query
+
+
+class ReturnsTensor(CountParams):
+    name = "kit_tensor"
+
+    def query(self, graph, dataloader=None):
+        return torch.tensor(1.0)
+
+
+class ReturnsNaN(CountParams):
+    name = "kit_nan"
+
+    def query(self, graph, dataloader=None):
+        return math.nan
+
+
+class Raises(CountParams):
+    name = "kit_raises"
+
+    def query(self, graph, dataloader=None):
+        raise RuntimeError("mat1 and mat2 shapes cannot be multiplied\nlong torch detail")
+
+
+class StopIterationOnEmpty(MeanOutput):
+    name = "kit_stopiteration"
+
+    def query(self, graph, dataloader=None):
+        inputs, _ = next(iter(dataloader))
+        return 1.0
+
+
+ALL = [CountParams, MeanOutput, Mutator, GradLeaker, BNLeaker, ModeFlipper, Unseeded, SeededTorchRandom,
+       ReturnsTensor, ReturnsNaN, Raises, StopIterationOnEmpty]
+
+
+@pytest.fixture
+def kit(nasplug_pm, nasplug_plugin):
+    """kit(name) -> a PredictorConformance instance reading the throwaway registry."""
+    nasplug_plugin(*ALL, name="kitplugin", distribution="nasplug-myplugin", version="0.1.0",
+                   search_spaces=[TinySpace])
+    pm = nasplug_pm
+
+    def make(name: str) -> PredictorConformance:
+        class Kit(PredictorConformance):
+            predictor_name = name
+
+            @classmethod
+            def registry(cls):
+                return pm.registry
+
+        return Kit()
+
+    return make
+
+
+def fails(check, *args, match: str):
+    with pytest.raises(pytest.fail.Exception, match=match) as info:
+        check(*args)
+    message = str(info.value)
+    assert "\n" not in message, message
+    return message
+
+
+def test_conformance_tasks_cover_every_dataset(kit):
+    assert kit("kit_good").conformance_tasks() == [TASK]
+
+
+@pytest.mark.parametrize("name", ["kit_good", "kit_data", "kit_torch_random"])
+def test_good_predictors_pass(kit, name):
+    checker = kit(name)
+    checker.test_scores_cells(TASK)
+    checker.test_deterministic(TASK)
+    checker.test_leaves_model_unchanged(TASK)
+    checker.test_method_type()
+    checker.test_unique_name_and_version()
+    checker.test_reports_failures_cleanly()
+
+
+@pytest.mark.parametrize("name, pattern", [
+    ("kit_mutator", r"query changed the model: '(edge_1_2\.)?.*weight' changed value"),
+    ("kit_grads", r"query changed the model: .*\.grad was None, now set"),
+    ("kit_bn", r"query changed the model: .*running_mean' changed value"),
+    ("kit_mode", r"query changed the model: module '<root>' switched to eval mode"),
+])
+def test_model_changes_are_reported(kit, name, pattern):
+    fails(kit(name).test_leaves_model_unchanged, TASK, match=pattern)
+
+
+def test_nondeterminism_is_reported(kit):
+    fails(kit("kit_random").test_deterministic, TASK,
+          match=r"kit_random on tinyspace/cifar10: the same cell \(\d,\) .* scored .* then .*; seed")
+
+
+@pytest.mark.parametrize("name, pattern", [
+    ("kit_tensor", r"query returned Tensor .* return a Python float"),
+    ("kit_nan", r"query returned nan .* finite score or raise nasplug.NasplugError"),
+    ("kit_raises", r"query raised RuntimeError: mat1 and mat2 shapes cannot be multiplied$"),
+])
+def test_bad_scores_are_reported(kit, name, pattern):
+    fails(kit(name).test_scores_cells, TASK, match=pattern)
+
+
+def test_raw_exceptions_on_empty_loader_are_reported(kit):
+    fails(kit("kit_stopiteration").test_reports_failures_cleanly,
+          match=r"an empty dataloader raised StopIteration; raise nasplug.errors.DataError")
+
+
+def test_registration_problems_are_reported(kit, nasplug_pm, nasplug_plugin):
+    fails(kit("kit_nothere")._entry, match=r"no installed plugin registers predictor 'kit_nothere'")
+    fails(PredictorConformance().test_method_type, match=r"must set predictor_name")
+    nasplug_plugin(CountParams, name="copycat", distribution="nasplug-copycat", version="2.0")
+    fails(kit("kit_good").test_unique_name_and_version,
+          match=r"registered by more than one plugin \(nasplug-myplugin 0.1.0 and nasplug-copycat 2.0\)")
+    nasplug_plugin(type("Loose", (CountParams,), {"name": "kit_loose"}), name="loose")
+    fails(kit("kit_loose").test_registered_through_entry_point,
+          match=r"comes from plugin 'loose', which is not an installed distribution's entry point")
+
+
+def _fake_distribution(site, module: str, heavy: bool) -> None:
+    (site / f"{module}.py").write_text(
+        ("import torch  # at import time: what the kit must catch\n" if heavy else "")
+        + "import nasplug\n\n"
+        "class P(nasplug.Predictor):\n"
+        f"    name = {module!r}\n"
+        "    requires_data = False\n\n"
+        "    def query(self, graph, dataloader=None):\n"
+        "        return 1.0\n\n"
+        "@nasplug.hookimpl\n"
+        "def register_predictors(register):\n"
+        "    register(P)\n")
+    info = site / f"{module}-0.3.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module}\nVersion: 0.3.0\n")
+    (info / "entry_points.txt").write_text(f"[nasplug]\n{module} = {module}\n")
+
+
+@pytest.mark.parametrize("heavy", [False, True])
+def test_import_lightness_through_a_real_entry_point(tmp_path, monkeypatch, heavy):
+    # Build the process-wide registries first: the fake distribution must not leak into them.
+    nasplug.get_registry()
+    installed_registry()
+    module = f"kitdist_{'heavy' if heavy else 'light'}"
+    site = tmp_path / "site"
+    site.mkdir()
+    _fake_distribution(site, module, heavy)
+    monkeypatch.syspath_prepend(str(site))
+    import os
+
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]))
+    monkeypatch.setenv("NASPLUG_LOAD_PLUGINS", module)
+    from nasplug.plugins import NasplugPluginManager
+
+    pm = NasplugPluginManager()
+    pm.load_entrypoints()
+    monkeypatch.delenv("NASPLUG_LOAD_PLUGINS")
+
+    class Kit(PredictorConformance):
+        predictor_name = module
+
+        @classmethod
+        def registry(cls):
+            return pm.registry
+
+    checker = Kit()
+    checker.test_registered_through_entry_point()
+    checker.test_unique_name_and_version()
+    if heavy:
+        fails(checker.test_import_is_light,
+              match=rf"loading plugin '{module}' and calling its hooks imported torch "
+                    rf"\(via {module} -> torch\); import heavy modules inside")
+    else:
+        checker.test_import_is_light()
+
+
+def test_import_chain_parser():
+    log = "\n".join([
+        "import time: self [us] | cumulative | imported package",
+        "import time:        10 |         10 |       torch._C",
+        "import time:       100 |        110 |     torch",
+        "import time:         5 |        115 |   mypkg.net",
+        "import time:         5 |          5 |   mypkg.util",
+        "import time:         5 |        125 | mypkg.plugin",
+    ])
+    assert import_chain(log, "torch") == ["mypkg.plugin", "mypkg.net", "torch"]
+    assert import_chain(log, "numpy") == []
+
+
+def test_fixtures_register_and_remove_a_throwaway_plugin(nasplug_pm, nasplug_plugin):
+    plugin = nasplug_plugin(CountParams, name="temp", distribution="nasplug-temp", version="9.9")
+    entry = nasplug.get_registry().entry("predictors", "kit_good")
+    assert (entry.distribution, entry.version, entry.plugin) == ("nasplug-temp", "9.9", "temp")
+    assert nasplug.get_predictor("kit_good").query(nn.Linear(2, 3)) == 9.0
+    assert hasattr(plugin, "register_predictors") and not hasattr(plugin, "register_search_spaces")
+    with pytest.raises(TypeError, match="unknown plugin kinds"):
+        nasplug_plugin(searchspaces=[TinySpace])
+
+
+def test_make_plugin_only_defines_given_hooks():
+    plugin = make_plugin("x", search_spaces=[TinySpace])
+    assert hasattr(plugin, "register_search_spaces") and not hasattr(plugin, "register_predictors")
+
+
+def test_batch_fixture_is_real_normalised_and_seeded(nasplug_batch):
+    x, y = nasplug_batch("cifar10", batch_size=16, seed=3)
+    assert x.shape == (16, 3, 32, 32) and x.dtype == torch.float32 and y.shape == (16,)
+    assert -1.0 < float(x.mean()) < 1.0 and 0.5 < float(x.std()) < 1.6  # NB201 mean/std normalised
+    x2, y2 = nasplug_batch("cifar10", batch_size=16, seed=3)
+    assert torch.equal(x, x2) and torch.equal(y, y2)
+    assert not torch.equal(x, nasplug_batch("cifar10", batch_size=16, seed=4)[0])
