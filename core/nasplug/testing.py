@@ -39,8 +39,7 @@ real batches where data exists and synthetic ones otherwise) with finite
 numbers; the same cell, batch and seed give the same score; ``query`` leaves the
 model as it found it (state_dict, gradients, train/eval mode, requires_grad);
 importing the plugin's entry-point module and calling its hooks imports no torch
-(checked in a fresh interpreter with ``python -X importtime``, which names the
-import chain); and a query it cannot serve (an empty loader for a predictor that
+(checked in a fresh interpreter, which names the file and line that did); and a query it cannot serve (an empty loader for a predictor that
 needs data) is a one-line :class:`nasplug.NasplugError`, not a random exception.
 Class attributes tune it (see :class:`PredictorConformance`).
 """
@@ -60,6 +59,28 @@ import pytest
 
 #: modules a plugin's entry-point module must not import (``nasplug list`` stays fast)
 HEAVY_MODULES = ("torch", "torchvision", "tensorflow", "jax")
+
+# Run in a fresh interpreter: load one plugin (NASPLUG_LOAD_PLUGINS), call its
+# hooks, and record where each heavy module was first imported from (the
+# innermost frame outside the import machinery).
+_IMPORT_PROBE = """
+import json, sys, traceback
+heavy = tuple(json.loads(sys.argv[1]))
+first = {}
+class Spy:
+    def find_spec(self, name, path=None, target=None):
+        if name in heavy and name not in first:
+            frames = [f for f in traceback.extract_stack()[:-1]
+                      if not f.filename.startswith('<') and 'importlib' not in f.filename]
+            f = frames[-1] if frames else None
+            first[name] = f'{f.filename}:{f.lineno} ({(f.line or "").strip()})' if f else ''
+        return None
+sys.meta_path.insert(0, Spy())
+from nasplug.plugins import NasplugPluginManager
+pm = NasplugPluginManager(); pm.load_entrypoints(); reg = pm.registry
+print(json.dumps({'heavy': [[m, first.get(m, '')] for m in heavy if m in sys.modules],
+                  'broken': [b.describe() for b in reg.broken]}))
+"""
 
 
 # -- fixtures ------------------------------------------------------------------
@@ -172,28 +193,42 @@ def installed_registry():
     return _installed.registry
 
 
+def _accepts(dataset: str, option: str) -> bool:
+    """Whether the installed dataset class for ``dataset`` takes keyword ``option``."""
+    import inspect
+
+    cls = installed_registry().get("datasets", dataset)
+    load = getattr(cls, "load", None)
+    if type(cls).__name__ == "LazyClass" and callable(load):
+        cls = load()
+    try:
+        return option in inspect.signature(cls).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 def load_batch(dataset: str, batch_size: int = 8, seed: int = 0, *, split: str = "train",
-               synthetic: bool | None = False, data_dir: Any = None) -> tuple[Any, Any, bool]:
+               synthetic: bool | None = False, data_dir: Any = None, **options: Any) -> tuple[Any, Any, bool]:
     """``(inputs, targets, synthetic)`` from the installed dataset plugin for ``dataset``.
 
     ``synthetic=False`` needs real data (:class:`nasplug.errors.DataError` when
     there is none); ``True`` asks for synthetic tensors; ``None`` prefers real
-    data and falls back to synthetic.
+    data and falls back to synthetic. ``options`` go to the dataset's constructor.
     """
     from nasplug.errors import DataError
 
     cls = installed_registry().get("datasets", dataset)
     data_dir = data_dir if data_dir is not None else find_data_dir()
     if synthetic:
-        x, y = cls(data_dir=data_dir, synthetic=True).get_batch(batch_size, seed, split)
+        x, y = cls(data_dir=data_dir, synthetic=True, **options).get_batch(batch_size, seed, split)
         return x, y, True
     try:
-        x, y = cls(data_dir=data_dir).get_batch(batch_size, seed, split)
+        x, y = cls(data_dir=data_dir, **options).get_batch(batch_size, seed, split)
         return x, y, False
     except DataError:
         if synthetic is False:
             raise
-    x, y = cls(data_dir=data_dir, synthetic=True).get_batch(batch_size, seed, split)
+    x, y = cls(data_dir=data_dir, synthetic=True, **options).get_batch(batch_size, seed, split)
     return x, y, True
 
 
@@ -221,8 +256,6 @@ def _fail(message: str) -> None:
 
 
 def _snapshot(model: Any) -> dict:
-    import torch
-
     return {
         "state": {k: (v.dtype, v.detach().clone()) for k, v in model.state_dict().items()},
         "grads": {n: None if p.grad is None else p.grad.detach().clone() for n, p in model.named_parameters()},
@@ -243,31 +276,35 @@ def _differences(before: dict, model: Any, limit: int = 3) -> list[str]:
     """What changed in ``model`` since ``before`` (empty when nothing did)."""
     import torch
 
-    after = _snapshot(model)
     out: list[str] = []
-    state_b, state_a = before["state"], after["state"]
+    state_b = before["state"]
+    state_a = {k: v.detach() for k, v in model.state_dict().items()}  # compared in place, no copy
     for key in sorted(set(state_b) | set(state_a)):
         if key not in state_a or key not in state_b:
             out.append(f"state_dict entry {key!r} {'removed' if key not in state_a else 'added'}")
-        elif state_b[key][0] != state_a[key][0]:
-            out.append(f"{key!r} changed dtype {state_b[key][0]} -> {state_a[key][0]}")
-        elif not torch.equal(state_b[key][1], state_a[key][1]):
+        elif state_b[key][0] != state_a[key].dtype:
+            out.append(f"{key!r} changed dtype {state_b[key][0]} -> {state_a[key].dtype}")
+        elif not torch.equal(state_b[key][1], state_a[key]):
             out.append(f"{key!r} changed value")
+    params = dict(model.named_parameters())
     for name, grad in before["grads"].items():
-        new = after["grads"].get(name)
+        param = params.get(name)
+        new = None if param is None else param.grad
         if (grad is None) != (new is None):
             out.append(f"{name!r}.grad was {'None' if grad is None else 'set'}, "
                        f"now {'None' if new is None else 'set'}")
         elif grad is not None and not torch.equal(grad, new):
             out.append(f"{name!r}.grad changed")
     for name, flag in before["requires_grad"].items():
-        if after["requires_grad"].get(name) != flag:
-            out.append(f"{name!r}.requires_grad changed to {after['requires_grad'].get(name)}")
+        if name in params and params[name].requires_grad != flag:
+            out.append(f"{name!r}.requires_grad changed to {params[name].requires_grad}")
+    modes = {n: m.training for n, m in model.named_modules()}
     for name, flag in before["training"].items():
-        if after["training"].get(name) != flag:
+        if modes.get(name, flag) != flag:
             out.append(f"module {name or '<root>'!r} switched to {'train' if not flag else 'eval'} mode")
-    if before["hash"] != after["hash"]:
-        out.append(f"architecture changed {before['hash']} -> {after['hash']}")
+    after_hash = _safe_hash(model)
+    if before["hash"] != after_hash:
+        out.append(f"architecture changed {before['hash']} -> {after_hash}")
     if len(out) > limit:
         out = out[:limit] + [f"... and {len(out) - limit} more"]
     return out
@@ -286,7 +323,7 @@ def _number(score: Any) -> float | None:
 
 def _one_line(exc: BaseException) -> str:
     lines = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {lines[0] if lines else ''}"
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
 
 
 class _TaskRun:
@@ -314,10 +351,15 @@ class PredictorConformance:
     ``seed``
         seed of the cells, the batch and ``torch.manual_seed`` before each query.
     ``tasks``
-        ``"all"`` (default: every dataset/task of every installed search space)
-        or ``"first"`` (the first dataset of each search space).
+        ``"all"`` (default: every dataset/task of every installed search space),
+        ``"first"`` (the first dataset of each search space), or a comma-separated
+        selection such as ``"nasbench201/cifar10,transbench101_micro"``;
+        ``$NASPLUG_CONFORMANCE_TASKS`` overrides it.
     ``skip_search_spaces``
         search-space names the predictor does not claim to support.
+    ``small_resolution``
+        input side for datasets that take a ``resolution`` option (default 32;
+        None keeps each dataset's default).
     """
 
     predictor_name: str = ""
@@ -327,6 +369,7 @@ class PredictorConformance:
     seed: int = 0
     tasks: str = "all"
     skip_search_spaces: tuple = ()
+    small_resolution: int | None = 32
 
     _runs: dict = {}
 
@@ -338,15 +381,26 @@ class PredictorConformance:
 
     @classmethod
     def conformance_tasks(cls) -> list[tuple[str, str]]:
-        """The (search space, dataset) pairs to score, from the installed plugins."""
+        """The (search space, dataset) pairs to score, from the installed plugins.
+
+        ``$NASPLUG_CONFORMANCE_TASKS`` overrides :attr:`tasks` (e.g. for a quick
+        CI job): ``all``, ``first``, or a comma-separated list of search-space
+        names and ``space/dataset`` pairs.
+        """
         registry = cls.registry()
+        selection = os.environ.get("NASPLUG_CONFORMANCE_TASKS", "").strip() or cls.tasks
+        wanted = None
+        if selection not in ("all", "first"):
+            wanted = {part.strip() for part in selection.split(",") if part.strip()}
         pairs = []
         for space in registry.names("search_spaces"):
             if space in cls.skip_search_spaces:
                 continue
             datasets = list(getattr(registry.get("search_spaces", space), "datasets", ()) or [None])
-            if cls.tasks == "first":
+            if selection == "first":
                 datasets = datasets[:1]
+            if wanted is not None:
+                datasets = [d for d in datasets if space in wanted or f"{space}/{d}" in wanted]
             pairs.extend((space, d) for d in datasets)
         return pairs
 
@@ -390,13 +444,20 @@ class PredictorConformance:
         return graph
 
     def make_loader(self, dataset: str | None):
-        """``([(inputs, targets)], synthetic)``: real data when there is some, else synthetic."""
+        """``([(inputs, targets)], synthetic)``: real data when there is some, else synthetic.
+
+        Datasets whose constructor takes a ``resolution`` option (TransNAS-Bench-101's
+        tasks) are built at :attr:`small_resolution`: the checks are about behaviour.
+        """
         from nasplug.errors import NasplugError
 
         if dataset is None:
             pytest.skip("search space declares no dataset")
+        options = {}
+        if self.small_resolution and _accepts(dataset, "resolution"):
+            options["resolution"] = self.small_resolution
         try:
-            x, y, synthetic = load_batch(dataset, self.batch_size, self.seed, synthetic=None)
+            x, y, synthetic = load_batch(dataset, self.batch_size, self.seed, synthetic=None, **options)
         except NasplugError as exc:
             pytest.skip(f"no batch for {dataset!r}: {exc}")
         return [(x, y)], synthetic
@@ -413,6 +474,8 @@ class PredictorConformance:
         key = (type(self), task)
         if key in PredictorConformance._runs:
             return PredictorConformance._runs[key]
+        import copy
+
         space, dataset = task
         run = _TaskRun()
         loader, run.synthetic = self.make_loader(dataset)
@@ -421,12 +484,12 @@ class PredictorConformance:
             predictor.pre_process()
             for index in range(self.cells_per_task):
                 graph = self.make_cell(space, dataset, index)
+                twin = copy.deepcopy(graph) if index == 0 else None  # same cell, same weights
                 before = _snapshot(graph)
                 score = self._query(predictor, graph, loader)
                 run.scores.append((_safe_hash(graph), score))
-                if index == 0:
+                if twin is not None:
                     run.changes = _differences(before, graph)
-                    twin = self.make_cell(space, dataset, index)
                     run.repeat = (_safe_hash(graph), score, self._query(predictor, twin, loader))
         except Exception as exc:
             run.error = _one_line(exc)
@@ -510,16 +573,9 @@ class PredictorConformance:
 
     def test_import_is_light(self):
         entry = self._entry()
-        code = (
-            "import json, sys\n"
-            "from nasplug.plugins import NasplugPluginManager\n"
-            "pm = NasplugPluginManager(); pm.load_entrypoints(); reg = pm.registry\n"
-            f"heavy = [m for m in {HEAVY_MODULES!r} if m in sys.modules]\n"
-            "print(json.dumps({'heavy': heavy, 'broken': [b.describe() for b in reg.broken]}))\n"
-        )
         env = dict(os.environ, NASPLUG_LOAD_PLUGINS=entry.plugin, NASPLUG_STRICT_PLUGINS="0")
         env.pop("NASPLUG_DISABLE_PLUGINS", None)
-        proc = subprocess.run([sys.executable, "-X", "importtime", "-c", code], env=env,
+        proc = subprocess.run([sys.executable, "-c", _IMPORT_PROBE, json.dumps(HEAVY_MODULES)], env=env,
                               capture_output=True, text=True, timeout=120)
         if proc.returncode != 0:
             tail = proc.stderr.strip().splitlines()[-1:] or ["(no output)"]
@@ -528,10 +584,10 @@ class PredictorConformance:
         if result["broken"]:
             _fail(f"plugin {entry.plugin!r} failed to load on its own: {'; '.join(result['broken'])}")
         if result["heavy"]:
-            chain = import_chain(proc.stderr, result["heavy"][0])
-            _fail(f"loading plugin {entry.plugin!r} and calling its hooks imported {', '.join(result['heavy'])}"
-                  f"{' (via ' + ' -> '.join(chain) + ')' if chain else ''}; import heavy modules inside "
-                  "the methods that use them, or register nasplug.LazyClass('pkg.module:Class', name=...)")
+            name, where = result["heavy"][0]
+            _fail(f"loading plugin {entry.plugin!r} and calling its hooks imported {name}"
+                  f"{' at ' + where if where else ''}; import heavy modules inside the methods "
+                  "that use them, or register nasplug.LazyClass('pkg.module:Class', name=...)")
 
     def test_reports_failures_cleanly(self):
         """A query the predictor cannot serve is a one-line NasplugError; a data-free
@@ -565,31 +621,6 @@ class PredictorConformance:
                   "nasplug.errors.DataError with a message saying what is missing")
         _fail(f"{self.predictor_name} needs data (requires_data = True) but scored an empty dataloader "
               f"as {score!r}; raise nasplug.errors.DataError, or set requires_data = False")
-
-
-def import_chain(importtime_log: str, module: str) -> list[str]:
-    """From ``python -X importtime`` output, the chain of imports that first imported
-    ``module``: outermost importer first, e.g. ``['nasplug_x.plugin', 'nasplug_x.net', 'torch']``."""
-    rows = []
-    for line in importtime_log.splitlines():
-        if not line.startswith("import time:") or "|" not in line:
-            continue
-        name_field = line.rsplit("|", 1)[1]
-        stripped = name_field.lstrip(" ")
-        depth = (len(name_field) - len(stripped) - 1) // 2  # "| name", two more spaces per level
-        rows.append((depth, stripped.strip()))
-    for i, (depth, name) in enumerate(rows):
-        if name != module:
-            continue
-        chain, level = [name], depth
-        for later_depth, later_name in rows[i + 1:]:  # importers are printed after their imports
-            if later_depth < level:
-                chain.append(later_name)
-                level = later_depth
-                if level == 0:
-                    break
-        return list(reversed(chain))
-    return []
 
 
 def pytest_generate_tests(metafunc):

@@ -144,10 +144,14 @@ class {cls}(Predictor):
     def query(self, graph, dataloader=None) -> float:
         import copy
 
+        import torch  # heavy imports inside methods keep `nasplug list` fast
+
         inputs, targets = first_batch(dataloader)
         model = copy.deepcopy(graph)  # never change the caller's model
         model.train()
-        return float(self.score(model, inputs, targets, graph.get_loss_fn()))
+        # The task's loss: search spaces provide it (cross-entropy for classification).
+        loss_fn = graph.get_loss_fn() if hasattr(graph, "get_loss_fn") else torch.nn.CrossEntropyLoss()
+        return float(self.score(model, inputs, targets, loss_fn))
 
     def score(self, model, inputs, targets, loss_fn) -> float:
         """The proxy itself, computed on a private copy of the model."""

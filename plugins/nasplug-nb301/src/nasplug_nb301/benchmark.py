@@ -1,0 +1,221 @@
+"""The NAS-Bench-301 benchmark: ground truth for labelled DARTS cells (no torch).
+
+Data, inside the data directory (``--data-dir`` / ``$NASPLUG_DATA``):
+
+- ``benchmarks/nb301_labeled.csv``: columns ``compact`` (canonical string of the
+  NASLib compact genotype) and ``cifar10_val_acc`` (CIFAR-10 validation accuracy
+  in %, predicted by the NAS-Bench-301 surrogate, as published with
+  NAS-Bench-Suite-Zero), 1,218 cells -> :attr:`Metric.VAL_ACCURACY`;
+- or, when that file is absent, NASLib's ``naslib/zc_nasbench301.json`` (or
+  ``zc_nasbench301.json``): its ``val_accuracy`` entries. When present it also
+  gives NASLib's stored zero-cost scores (:meth:`zero_cost_scores`).
+
+Evaluations sample from the labelled cells only (:meth:`architectures`). Any
+other cell can be queried through the official NAS-Bench-301 surrogate when the
+``nasbench301`` package and its model files are installed: pass
+``surrogate_dir=`` or set ``NASPLUG_NB301_SURROGATE`` (see :mod:`.surrogate`).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+from nasplug.benchmark import Benchmark
+from nasplug.config import DATA_ENV, find_data_file, get_data_dir
+from nasplug.errors import ArchitectureError, DataError, MetricNotAvailableError, NasplugError
+from nasplug.metrics import Metric
+
+from . import encoding as enc
+
+TASKS = ("cifar10",)
+TABLE = "benchmarks/nb301_labeled.csv"
+ZC_FILENAME = "zc_nasbench301.json"
+NUM_LABELLED = 1218
+SOURCE = ("NAS-Bench-Suite-Zero (NASLib, https://github.com/automl/NASLib: the 'val_accuracy' of "
+          "zc_nasbench301.json), converted to CSV with columns compact,cifar10_val_acc; or put "
+          "zc_nasbench301.json itself in <data>/naslib/")
+ZC_SOURCE = "NASLib's NAS-Bench-Suite-Zero release (https://github.com/automl/NASLib, zc_nasbench301.json)"
+
+_table_cache: dict[tuple, tuple[list[str], dict[tuple, float]]] = {}
+
+
+def _load_csv(path: Path) -> tuple[list[str], dict[tuple, float]]:
+    """(canonical strings in file order, normalized compact -> accuracy) of the CSV."""
+    stat = path.stat()
+    cache_key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    found = _table_cache.get(cache_key)
+    if found is not None:
+        return found
+
+    def corrupt(why: str) -> DataError:
+        return DataError(f"corrupt NAS-Bench-301 table {str(path)!r}: {why}; replace it with the file from {SOURCE}")
+
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            rows = list(csv.reader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise corrupt(f"{type(exc).__name__}: {exc}") from None
+    if not rows:
+        raise corrupt("the file is empty")
+    header = [h.strip() for h in rows[0]]
+    for column in ("compact", "cifar10_val_acc"):
+        if column not in header:
+            raise corrupt(f"no {column!r} column (header: {','.join(header)})")
+    arch_col, acc_col = header.index("compact"), header.index("cifar10_val_acc")
+    strings: list[str] = []
+    labels: dict[tuple, float] = {}
+    for lineno, row in enumerate(rows[1:], start=2):
+        if not row:
+            continue
+        if len(row) != len(header):
+            raise corrupt(f"line {lineno} has {len(row)} fields, the header {len(header)}")
+        try:
+            compact = enc.parse_arch_string(row[arch_col])
+        except ArchitectureError as exc:
+            raise corrupt(f"line {lineno}: {exc}") from None
+        key = enc.normalize_compact(compact)
+        if key in labels:
+            raise corrupt(f"line {lineno}: cell {row[arch_col]} appears twice")
+        try:
+            labels[key] = float(row[acc_col])
+        except ValueError:
+            raise corrupt(f"line {lineno}: cifar10_val_acc {row[acc_col]!r} is not a number") from None
+        strings.append(enc.compact_to_str(compact))
+    if not strings:
+        raise corrupt("no rows")
+    _table_cache[cache_key] = (strings, labels)
+    return strings, labels
+
+
+class NasBench301Benchmark(Benchmark):
+    """NAS-Bench-301 ground truth on CIFAR-10 for the labelled DARTS cells.
+
+    ``query(arch, metric)`` takes a Graph, a compact form, its canonical string,
+    a Genotype or a NAS-Bench-301 configuration; accuracy is in %. The order of
+    a node's two inputs does not matter (both orders are the same network).
+    """
+
+    name = "nasbench301"
+    search_space = "nasbench301"
+    tasks = TASKS
+    default_metric = Metric.VAL_ACCURACY
+
+    def __init__(self, task: str = "cifar10", data_dir: str | os.PathLike | None = None,
+                 zc_path: str | os.PathLike | None = None,
+                 surrogate_dir: str | os.PathLike | None = None) -> None:
+        if task not in TASKS:
+            raise NasplugError(f"NAS-Bench-301 has no task {task!r}; valid: {', '.join(TASKS)}")
+        super().__init__(task, data_dir)
+        from nasplug.naslib_zc import find_naslib_zc_file
+
+        if zc_path is not None:
+            self.zc_path: Path | None = Path(zc_path)
+            if not self.zc_path.is_file():
+                raise DataError(f"NASLib zero-cost file {str(zc_path)!r} not found; get it from {ZC_SOURCE}")
+        else:
+            self.zc_path = find_naslib_zc_file("nasbench301", data_dir)
+        self._zc: dict | None = None
+        try:
+            self.table_path: Path | None = find_data_file(TABLE, data_dir, what="NAS-Bench-301", source=SOURCE)
+        except DataError:
+            if self.zc_path is None:
+                raise
+            self.table_path = None
+        if self.table_path is not None:
+            self._strings, self._labels = _load_csv(self.table_path)
+        else:  # NASLib users: the zero-cost file alone
+            self._strings, self._labels = [], {}
+            for compact, scores in self._zc_raw().items():
+                if "val_accuracy" in scores and not math.isnan(scores["val_accuracy"]):
+                    self._strings.append(enc.compact_to_str(compact))
+                    self._labels[enc.normalize_compact(compact)] = scores["val_accuracy"]
+        from .surrogate import SurrogateOption
+
+        self.surrogate = SurrogateOption(surrogate_dir)
+
+    # -- metadata -----------------------------------------------------------
+    @property
+    def metrics(self) -> tuple[Metric, ...]:
+        return (Metric.VAL_ACCURACY,)
+
+    def architectures(self) -> list[str]:
+        """Canonical strings of the labelled cells, in file order (a fresh list)."""
+        return list(self._strings)
+
+    def __len__(self) -> int:
+        return len(self._strings)
+
+    def is_labelled(self, arch: Any) -> bool:
+        return enc.normalize_compact(self._compact(arch)) in self._labels
+
+    # -- NASLib's zero-cost file ----------------------------------------------
+    def _zc_raw(self) -> dict:
+        """{compact as written in the file: scores} of this task."""
+        from nasplug.naslib_zc import load_naslib_zc
+
+        data = load_naslib_zc(self.zc_path, "nasbench301", key=enc.parse_arch_string)
+        if self.task not in data:
+            raise DataError(f"NASLib zero-cost file {str(self.zc_path)!r} has no dataset {self.task!r} "
+                            f"(it holds {', '.join(data)}); get the full file from {ZC_SOURCE}")
+        return data[self.task]
+
+    def _zc_table(self) -> dict:
+        if self._zc is None:
+            self._zc = {enc.normalize_compact(k): v for k, v in self._zc_raw().items()}
+        return self._zc
+
+    def zero_cost_scores(self, arch: Any) -> dict[str, float]:
+        """NASLib's stored scores of ``arch`` (flops, params, synflow, ..., val_accuracy)."""
+        if self.zc_path is None:
+            raise MetricNotAvailableError(
+                f"no NASLib zero-cost data: put {ZC_FILENAME} in {str(get_data_dir(self.data_dir) / 'naslib')!r} "
+                f"(from {ZC_SOURCE})")
+        compact = self._compact(arch)
+        scores = self._zc_table().get(enc.normalize_compact(compact))
+        if scores is None:
+            raise MetricNotAvailableError(f"cell {enc.compact_to_str(compact)} is not in {str(self.zc_path)!r}")
+        return dict(scores)
+
+    # -- queries --------------------------------------------------------------
+    @staticmethod
+    def _compact(arch: Any) -> tuple:
+        if hasattr(arch, "get_hash") and not isinstance(arch, (str, tuple, list, dict)):
+            return enc.validate_compact(arch.get_hash())
+        return enc.to_compact(arch)
+
+    def query(self, arch: Any, metric: Metric | str = Metric.VAL_ACCURACY, dataset: str | None = None,
+              surrogate: bool = False, **kwargs: Any) -> float:
+        """CIFAR-10 validation accuracy (%) of ``arch``.
+
+        Labelled cells are answered from the table; others (or every cell with
+        ``surrogate=True``) through the NAS-Bench-301 surrogate, when configured.
+        """
+        if dataset is not None and dataset != self.task:
+            raise NasplugError(f"NAS-Bench-301 has no dataset {dataset!r}; valid: {', '.join(TASKS)}")
+        metric = Metric.parse(metric)
+        if metric is not Metric.VAL_ACCURACY:
+            raise MetricNotAvailableError(
+                f"NAS-Bench-301 data here holds CIFAR-10 validation accuracy only (Metric.VAL_ACCURACY), "
+                f"not {metric.name}")
+        compact = self._compact(arch)
+        if not surrogate:
+            value = self._labels.get(enc.normalize_compact(compact))
+            if value is not None:
+                return value
+        if not self.surrogate.configured:
+            raise DataError(
+                f"cell {enc.compact_to_str(compact)} is not one of the {len(self._strings)} labelled cells "
+                f"of {str(self.table_path or self.zc_path)!r}; to query any cell through the NAS-Bench-301 "
+                f"surrogate, {self.surrogate.requirements()}")
+        return self.surrogate.predict(enc.compact_to_genotype(compact))
+
+    def __repr__(self) -> str:
+        return (f"NasBench301Benchmark(task={self.task!r}, table={str(self.table_path)!r}, "
+                f"labelled={len(self._strings)}, surrogate={self.surrogate!r})")
+
+
+__all__ = ["NasBench301Benchmark", "TABLE", "TASKS", "DATA_ENV"]
