@@ -173,3 +173,11 @@ def __getattr__(name):
         globals()["ToySearchSpace"] = cls
         return cls
     raise AttributeError(name)
+
+
+def install(pm) -> None:
+    """Register the core's own plugin and this one on a fresh plugin manager."""
+    import nasplug.default_plugins
+
+    pm.register(nasplug.default_plugins, name="core")
+    pm.register(__import__(__name__), name=__name__)

@@ -430,6 +430,31 @@ def get_dataset(name: str, data_dir: Any = None, synthetic: bool = False, **opti
     return cls(data_dir=data_dir, synthetic=synthetic, **options)
 
 
+def get_train_val_loaders(config: Any = None, dataset: str | None = None, batch_size: int | None = None,
+                          seed: int | None = None, data_dir: Any = None, synthetic: bool = False):
+    """NASLib's ``utils.get_train_val_loaders(config)``, with nasplug's seeded batches.
+
+    Reads ``config.dataset``, ``config.batch_size`` (default 64), ``config.seed``
+    (default 0) and ``config.data`` (the data directory) unless given explicitly.
+    Returns ``(train_loader, valid_loader, test_loader, train_transform,
+    valid_transform)`` like NASLib; each loader is one seeded batch (train: the
+    train split; valid: the train split with seed+1; test: the test split) and
+    the transforms are None because batches come normalised.
+    """
+    def pick(explicit, attr, default):
+        if explicit is not None:
+            return explicit
+        value = getattr(config, attr, None) if config is not None else None
+        return default if value is None else value
+
+    name = pick(dataset, "dataset", "cifar10")
+    bs = int(pick(batch_size, "batch_size", 64))
+    sd = int(pick(seed, "seed", 0))
+    ds = get_dataset(name, data_dir=pick(data_dir, "data", None), synthetic=synthetic)
+    return (ds.get_loader(bs, sd, "train"), ds.get_loader(bs, sd + 1, "train"),
+            ds.get_loader(bs, sd, "test"), None, None)
+
+
 def clear_cache() -> None:
     """Forget decoded images (tests, long-running processes)."""
     _IMAGE_CACHE.clear()
@@ -437,5 +462,6 @@ def clear_cache() -> None:
 
 __all__ = ["BUILTIN_DATASETS", "Cifar100Dataset", "Cifar10Dataset", "Dataset",
            "ImageClassificationDataset", "ImageNet16Dataset", "get_dataset", "clear_cache",
+           "get_train_val_loaders",
            "CIFAR10_MEAN", "CIFAR10_STD", "CIFAR100_MEAN", "CIFAR100_STD", "IMAGENET16_MEAN",
            "IMAGENET16_STD"]

@@ -107,29 +107,21 @@ def compute_scores(ytest: Sequence[float], test_pred: Sequence[float]) -> dict:
 
 # -- predictors --------------------------------------------------------------------
 
-def _is_submission_path(value: str) -> bool:
-    return value.endswith((".py", ".zip"))
-
-
 def resolve_predictor(value: Any, **kwargs: Any):
-    """A predictor instance from a registered name, a submission path or an instance."""
+    """A predictor instance from a registered name, a submission path or an instance.
+
+    A value ending in ``.py``/``.zip`` or naming an existing file or folder is a
+    competition submission, loaded with :func:`nasplug.submission.load_submission`.
+    """
     if not isinstance(value, (str, Path)):
         return value
     value = str(value)
-    if _is_submission_path(value):
-        if not Path(value).is_file():
-            raise NasplugError(f"submission file {value!r} does not exist")
-        try:
-            from .submission import load_submission
-        except ImportError:
-            raise NasplugError("loading competition submissions needs nasplug.submission, "
-                               "which this installation lacks") from None
-        predictor = load_submission(value)
-        try:
-            predictor._nasplug_submission = str(Path(value).resolve())
-        except AttributeError:
-            pass
-        return predictor
+    try:
+        from . import submission
+    except ImportError:
+        submission = None
+    if submission is not None and submission.is_submission_path(value):
+        return submission.load_submission(value)
     from .api import get_predictor
 
     predictor = get_predictor(value, **kwargs)
@@ -170,17 +162,19 @@ def predictor_name(predictor: Any) -> str:
 def predictor_identity(predictor: Any) -> tuple[str, str]:
     """``(name, version)`` for the score store: a new version never reuses old scores.
 
-    The version joins the providing distribution's version (or ``local``) and a
-    digest of the file that defines the predictor class, so editing a plugin in
-    place (an editable install) invalidates its cached scores too.
+    The version joins the providing distribution's version (or ``local``), the
+    predictor's own ``version`` attribute if it has one (a submission's code hash)
+    and a digest of the file that defines the predictor class, so editing a
+    plugin in place (an editable install) invalidates its cached scores too.
     """
     name = predictor_name(predictor)
-    sub = getattr(predictor, "_nasplug_submission", None)
-    if sub:
-        return name, "submission-" + hashlib.sha1(Path(sub).read_bytes()).hexdigest()[:12]
     entry = _registry_entry_for(type(predictor))
-    dist_version = entry.version if entry is not None and entry.version else "local"
-    return name, f"{dist_version}+{_source_digest(type(predictor))}"
+    parts = [entry.version if entry is not None and entry.version else "local"]
+    own = getattr(predictor, "version", None)  # e.g. a submission's code hash
+    if isinstance(own, str) and own:
+        parts.append(own)
+    parts.append(_source_digest(type(predictor)))
+    return name, "+".join(parts)
 
 
 def predictor_ref(predictor: Any, for_workers: bool):
@@ -190,9 +184,6 @@ def predictor_ref(predictor: Any, for_workers: bool):
     name = predictor_name(predictor)
     if not for_workers:
         return PredictorRef("instance", name, ident=id(predictor), instance=predictor)
-    sub = getattr(predictor, "_nasplug_submission", None)
-    if sub:
-        return PredictorRef("submission", name, path=sub)
     created = getattr(predictor, "_nasplug_created", None)
     if created is not None:
         return PredictorRef("registered", created[0], kwargs=created[1])
@@ -237,37 +228,31 @@ def installed_tasks(search_spaces: Iterable[str] | None = None) -> list[tuple[st
 
 
 def _dataset_info(dataset: str, batch_size: int, split: str, data_dir, synthetic: bool,
-                  download: bool, needs_data: bool) -> tuple[dict, bool]:
-    """``(info, use_data)``; a DataError when data is needed and missing."""
+                  download: bool) -> dict:
+    """Where the task's batch comes from; a DataError when its images are missing.
+
+    Every predictor gets a real batch (or a synthetic one when asked for), also
+    data-free ones, which read the input shape from it.
+    """
     from .data import get_dataset
     from .plugins import get_registry
 
     if dataset not in get_registry().entries["datasets"]:
-        if needs_data or synthetic:
-            raise DataError(f"no installed dataset plugin provides images for task {dataset!r}")
-        return {"dataset": dataset, "source": "none (predictor needs no data)",
-                "synthetic": False}, False
+        raise DataError(f"no installed dataset plugin provides images for task {dataset!r}")
     ds = get_dataset(dataset, data_dir=data_dir, synthetic=synthetic, download=download)
-    try:
-        info = dict(ds.batch_info(batch_size, split))
-    except DataError:
-        if needs_data:
-            raise
-        return {"dataset": dataset, "source": "none (predictor needs no data)",
-                "synthetic": False}, False
-    info.setdefault("synthetic", bool(synthetic))
+    info = dict(ds.batch_info(batch_size, split))
+    info["synthetic"] = bool(info.get("synthetic", synthetic))
     info.setdefault("source", ds.describe())
-    return info, True
+    return info
 
 
 def check_task(search_space: str, dataset: str, *, data_dir=None, batch_size: int = DEFAULT_BATCH_SIZE,
-               split: str = DEFAULT_SPLIT, synthetic: bool = False, download: bool = False,
-               needs_data: bool = True) -> None:
+               split: str = DEFAULT_SPLIT, synthetic: bool = False, download: bool = False) -> None:
     """Raise the error that would stop an evaluation of this task (missing table or images)."""
     from .api import get_dataset_api
 
     get_dataset_api(search_space, dataset, data_dir=data_dir)
-    _dataset_info(dataset, batch_size, split, data_dir, synthetic, download, needs_data)
+    _dataset_info(dataset, batch_size, split, data_dir, synthetic, download)
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterable[tuple[str, ...]]:
@@ -304,9 +289,7 @@ def evaluate_task(predictor: Any, search_space: str, dataset: str, *,
     api = dataset_api if dataset_api is not None else get_dataset_api(search_space, dataset,
                                                                       data_dir=data_dir)
     metric = getattr(api, "default_metric", None)
-    needs_data = bool(getattr(predictor, "requires_data", True))
-    data, use_data = _dataset_info(dataset, batch_size, split, data_dir, synthetic, download,
-                                   needs_data)
+    data = _dataset_info(dataset, batch_size, split, data_dir, synthetic, download)
     if archs is None:
         archs = api.sample(int(test_size), seed=int(seed))
     archs = [str(a) for a in archs]
@@ -331,7 +314,7 @@ def evaluate_task(predictor: Any, search_space: str, dataset: str, *,
             predictor=predictor_ref(predictor, for_workers=executor.needs_pickling),
             search_space=search_space, dataset=dataset, batch_size=int(batch_size),
             seed=int(seed), split=split, data_dir=str(data_dir) if data_dir else None,
-            synthetic=bool(synthetic), download=bool(download), use_data=use_data,
+            synthetic=bool(synthetic), download=bool(download),
             plugins=PluginSpec.from_plugin_manager(get_plugin_manager()),
             torch_threads=executor.worker_threads)
         if chunk_size is None:
@@ -550,8 +533,7 @@ def full_evaluate_predictor(predictor: Any, test_size: int = DEFAULT_TEST_SIZE,
             check_task(space, task, data_dir=options.get("data_dir"),
                        batch_size=options.get("batch_size") or DEFAULT_BATCH_SIZE,
                        synthetic=options.get("synthetic", False),
-                       download=options.get("download", False),
-                       needs_data=bool(getattr(predictor, "requires_data", True)))
+                       download=options.get("download", False))
         except DataError as exc:
             print(f"skipping {space}/{task}: {exc}")
             continue

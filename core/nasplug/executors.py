@@ -114,7 +114,6 @@ class ScoringContext:
     data_dir: str | None = None
     synthetic: bool = False
     download: bool = False
-    use_data: bool = True
     plugins: PluginSpec = PluginSpec()
     torch_threads: int | None = None
 
@@ -212,11 +211,9 @@ def _state_for(ctx: ScoringContext) -> _State:
         state.predictor.pre_process()
     torch.manual_seed(int(ctx.seed))
     state.search_space = get_search_space(ctx.search_space, dataset=ctx.dataset)
-    state.loader = None
-    if ctx.use_data:
-        dataset = get_dataset(ctx.dataset, data_dir=ctx.data_dir, synthetic=ctx.synthetic,
-                              download=ctx.download)
-        state.loader = dataset.get_loader(ctx.batch_size, ctx.seed, ctx.split)
+    dataset = get_dataset(ctx.dataset, data_dir=ctx.data_dir, synthetic=ctx.synthetic,
+                          download=ctx.download)
+    state.loader = dataset.get_loader(ctx.batch_size, ctx.seed, ctx.split)
     _WORKER_STATE.clear()  # one context at a time keeps worker memory flat
     _WORKER_STATE[ctx] = state
     return state
@@ -256,8 +253,19 @@ def score_one(state: _State, ctx: ScoringContext, arch: str) -> CellResult:
 
 
 def run_scoring_job(job: ScoringJob) -> list[CellResult]:
-    """Score every architecture of ``job`` (runs inside an executor's worker)."""
-    state = _state_for(job.context)
+    """Score every architecture of ``job`` (runs inside an executor's worker).
+
+    A failure to set the worker up (predictor, search space or data) is not a
+    failed cell but an error of the whole run: it is raised as a NasplugError.
+    """
+    try:
+        state = _state_for(job.context)
+    except NasplugError:
+        raise
+    except Exception as exc:
+        ctx = job.context
+        raise NasplugError(f"worker could not set up predictor {ctx.predictor.name!r} on "
+                           f"{ctx.search_space}/{ctx.dataset}: {_describe_error(exc)}") from None
     return [score_one(state, job.context, arch) for arch in job.archs]
 
 
@@ -343,7 +351,7 @@ class PoolExecutor(Executor):
 
     def __init__(self, workers: int | None = None, threads_per_worker: int | None = None,
                  **options: Any) -> None:
-        super().__init__(workers=workers or available_cores(), **options)
+        super().__init__(workers=available_cores() if workers is None else workers, **options)
         self.worker_threads = int(threads_per_worker or max(1, available_cores() // self.workers))
         self._pool = None
 

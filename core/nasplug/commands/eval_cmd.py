@@ -184,19 +184,18 @@ def eval_command(predictors, benchmarks, test_size, seed, batch_size, split, dat
     if plot and not Path(plot).resolve().parent.is_dir():
         raise NasplugError(f"--plot: folder {str(Path(plot).parent)!r} does not exist")
     instances = [resolve_predictor(p) for p in predictors]
-    needs_data = any(bool(getattr(p, "requires_data", True)) for p in instances)
     options = dict(data_dir=data_dir, batch_size=batch_size, split=split,
                    synthetic=synthetic_data, download=download)
 
     if benchmarks:
         tasks = list(dict.fromkeys(t for b in benchmarks for t in _parse_benchmark(b)))
         for space, task in tasks:  # asked for explicitly: missing data is an error
-            check_task(space, task, needs_data=needs_data, **options)
+            check_task(space, task, **options)
     else:
         tasks = []
         for space, task in installed_tasks():
             try:
-                check_task(space, task, needs_data=needs_data, **options)
+                check_task(space, task, **options)
             except DataError as exc:
                 click.echo(f"skipping {space}/{task}: {exc}", err=True)
                 continue
@@ -231,9 +230,9 @@ def eval_command(predictors, benchmarks, test_size, seed, batch_size, split, dat
         line = failure_summary(r)
         if line:
             click.echo(line)
-        if r["data"].get("with_replacement"):
-            click.echo(f"note: {r['task']}: {r['data'].get('sampling')} "
-                       f"({r['data'].get('source')})")
+    for task, data in {r["task"]: r["data"] for r in results}.items():
+        if data.get("with_replacement"):
+            click.echo(f"note: {task}: {data.get('sampling')} ({data.get('source')})")
     if synthetic_data:
         click.echo("note: scores were computed on SYNTHETIC inputs (--synthetic-data), "
                    "not real images")

@@ -60,6 +60,8 @@ def _load_table(path: Path) -> tuple[dict[Any, int], dict[str, list[float]]]:
             rows = list(csv.reader(fh))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise corrupt(f"{type(exc).__name__}: {exc}") from None
+    while rows and not any(field.strip() for field in rows[0]):
+        rows.pop(0)
     if not rows:
         raise corrupt("the file is empty")
     header = [h.strip() for h in rows[0]]

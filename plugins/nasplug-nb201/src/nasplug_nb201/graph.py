@@ -62,9 +62,10 @@ class _SharedTemplates(dict):
 class NasBench201Cell(Graph):
     """One NAS-Bench-201 cell: nodes 1..4, edges (1,2) (1,3) (1,4) (2,3) (2,4) (3,4)."""
 
-    def __init__(self, C: int, scope: str, templates: list[nn.Module]) -> None:
+    def __init__(self, C: int, scope: str, templates: list[nn.Module], device=None) -> None:
         super().__init__(name="cell", scope=scope)
         self.C = C
+        self.device = device
         self.add_nodes_from(range(1, 5))
         for u, v in conv.EDGE_LIST:
             self.add_edge(u, v, op=CandidateOps(templates))
@@ -75,7 +76,7 @@ class NasBench201Cell(Graph):
         self._unparse()
         for (u, v), index in zip(conv.EDGE_LIST, op_indices):
             data = self.edges[u, v]
-            data["op"] = make_op(index, self.C)
+            data["op"] = make_op(index, self.C, device=self.device)
             data["op_index"] = index
 
     def _unparse(self) -> None:
@@ -119,6 +120,8 @@ class NasBench201SearchSpace(Graph):
     ``NasBench201SearchSpace(n_classes=10)`` as in NASLib, or
     ``NasBench201SearchSpace(dataset='ImageNet16-120')``; ``dataset`` fixes the
     number of classes and the input size (32x32, or 16x16 for ImageNet16-120).
+    ``device`` creates every parameter there (e.g. ``"cuda"``; ``"meta"`` gives
+    shape-only networks that count parameters and FLOPs quickly).
     """
 
     name = "nasbench201"
@@ -127,7 +130,7 @@ class NasBench201SearchSpace(Graph):
     OPTIMIZER_SCOPE = list(OPTIMIZER_SCOPE)
     QUERYABLE = True
 
-    def __init__(self, n_classes: int | None = None, dataset: str | None = None) -> None:
+    def __init__(self, n_classes: int | None = None, dataset: str | None = None, device=None) -> None:
         super().__init__(name="makrograph", scope=None)
         if dataset is None:
             dataset = _DATASET_BY_CLASSES.get(10 if n_classes is None else n_classes)
@@ -137,37 +140,59 @@ class NasBench201SearchSpace(Graph):
             n_classes = DATASETS[dataset][0]
         elif dataset is not None and DATASETS[dataset][0] != n_classes:
             raise NasplugError(f"{dataset} has {DATASETS[dataset][0]} classes, not n_classes={n_classes}")
+        self._setup(dataset, int(n_classes), device)
+
+    def _setup(self, dataset: str | None, n_classes: int, device, macro_ops: list | None = None,
+               templates: dict | None = None) -> None:
+        """Attributes and the 20-node chain. ``macro_ops`` (stem, two residual
+        blocks, head) and ``templates`` are reused by fast copies; else built."""
         self.dataset = dataset
-        self.num_classes = int(n_classes)
+        self.num_classes = n_classes
         size = DATASETS[dataset][1] if dataset else 32
         #: one input image, (channels, height, width)
         self.input_shape = (3, size, size)
         self.space_name = "nasbench201"
         self.channels = list(STAGE_CHANNELS)
         self.op_indices: tuple[int, ...] | None = None
+        #: where parameters are created (None: torch's default device)
+        self.device = device
         self._chain: list[nn.Module] | None = None
+        if templates is None:
+            templates = _SharedTemplates(
+                (C, [make_op(i, C, candidate=True, device=device) for i in range(conv.NUM_OPS)])
+                for C in STAGE_CHANNELS)
         #: channels -> the shared candidate templates of that stage
-        self._templates: dict[int, list[nn.Module]] = _SharedTemplates()
+        self._templates: dict[int, list[nn.Module]] = templates
+        if macro_ops is None:
+            macro_ops = [Stem(C_out=STAGE_CHANNELS[0], device=device)]
+            macro_ops += [ResNetBasicblock(c_in, c_out, stride=2, device=device)
+                          for c_in, c_out in zip(STAGE_CHANNELS, STAGE_CHANNELS[1:])]
+            macro_ops.append(Sequential(
+                nn.BatchNorm2d(STAGE_CHANNELS[-1], device=device),
+                nn.ReLU(inplace=True),
+                nn.AdaptiveAvgPool2d(1),
+                nn.Flatten(),
+                nn.Linear(STAGE_CHANNELS[-1], n_classes, device=device),
+            ))
+        stem, *blocks, head = macro_ops
 
         self.add_nodes_from(range(1, TOTAL_NODES + 1))
         self.add_edges_from((i, i + 1) for i in range(1, TOTAL_NODES))
-        self.edges[1, 2]["op"] = Stem(C_out=STAGE_CHANNELS[0])
+        self.edges[1, 2]["op"] = stem
         node = 2
         for stage, (scope, C) in enumerate(zip(OPTIMIZER_SCOPE, STAGE_CHANNELS)):
             if stage > 0:
-                self.edges[node, node + 1]["op"] = ResNetBasicblock(STAGE_CHANNELS[stage - 1], C, stride=2)
+                self.edges[node, node + 1]["op"] = blocks[stage - 1]
                 node += 1
-            templates = self._templates[C] = [make_op(i, C, candidate=True) for i in range(conv.NUM_OPS)]
             for _ in range(CELLS_PER_STAGE):
-                self.edges[node, node + 1]["op"] = NasBench201Cell(C, scope, templates)
+                self.edges[node, node + 1]["op"] = NasBench201Cell(C, scope, templates[C], device)
                 node += 1
-        self.edges[node, node + 1]["op"] = Sequential(
-            nn.BatchNorm2d(STAGE_CHANNELS[-1]),
-            nn.ReLU(inplace=True),
-            nn.AdaptiveAvgPool2d(1),
-            nn.Flatten(),
-            nn.Linear(STAGE_CHANNELS[-1], self.num_classes),
-        )
+        self.edges[node, node + 1]["op"] = head
+
+    def _macro_ops(self) -> list[nn.Module]:
+        """Stem, the two residual blocks and the head, in chain order."""
+        return [self.edges[i, i + 1]["op"] for i in range(1, TOTAL_NODES)
+                if not isinstance(self.edges[i, i + 1]["op"], NasBench201Cell)]
 
     # -- representations ----------------------------------------------------
     def get_hash(self) -> tuple[int, ...]:
@@ -226,29 +251,21 @@ class NasBench201SearchSpace(Graph):
         return out
 
     # -- copies and networks --------------------------------------------------
+    def clone(self) -> "NasBench201SearchSpace":
+        """A deep copy (chosen ops and weights included; candidate templates are shared)."""
+        return copy.deepcopy(self)
+
     def _stage_cells(self) -> list[NasBench201Cell]:
         return [self.edges[i, i + 1]["op"] for i in range(1, TOTAL_NODES)
                 if isinstance(self.edges[i, i + 1]["op"], NasBench201Cell)]
 
     def _fresh_copy(self) -> "NasBench201SearchSpace":
-        """A deep copy (stem, residual blocks and head weights included) whose cells
-        hold candidate lists again: chosen ops are not copied."""
-        memo: dict = {}
-        for cell in self._stage_cells():
-            for e in conv.EDGE_LIST:
-                op = cell.edges[e]["op"]
-                if not isinstance(op, list):
-                    memo[id(op)] = None  # skip copying ops set_spec will replace
-        g = copy.deepcopy(self, memo)
-        g._unparse()
-        g.op_indices = None
-        for cell in g._stage_cells():
-            cell._unparse()
-            templates = g._templates[cell.C]
-            for e in conv.EDGE_LIST:
-                data = cell.edges[e]
-                data["op"] = CandidateOps(templates)
-                data.pop("op_index", None)
+        """A copy with nothing chosen: deep copies of the stem, residual blocks
+        and head (weights included), the shared candidate templates, new cells."""
+        g = type(self).__new__(type(self))
+        Graph.__init__(g, name=self.name, scope=self.scope)
+        g._setup(self.dataset, self.num_classes, self.device,
+                 macro_ops=copy.deepcopy(self._macro_ops()), templates=self._templates)
         return g
 
     def build(self, spec: Any) -> "NasBench201SearchSpace":

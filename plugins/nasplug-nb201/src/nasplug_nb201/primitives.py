@@ -41,14 +41,14 @@ class ReLUConvBN(nn.Module):
     convolutions of the residual blocks). Padding 0 for 1x1 kernels, else 1."""
 
     def __init__(self, C_in: int, C_out: int, kernel_size: int, stride: int = 1,
-                 affine: bool = True, track_running_stats: bool = True) -> None:
+                 affine: bool = True, track_running_stats: bool = True, device=None) -> None:
         super().__init__()
         self.kernel_size = kernel_size
         pad = 0 if kernel_size == 1 else 1
         self.op = nn.Sequential(
             nn.ReLU(inplace=False),
-            nn.Conv2d(C_in, C_out, kernel_size, stride=stride, padding=pad, bias=False),
-            nn.BatchNorm2d(C_out, affine=affine, track_running_stats=track_running_stats),
+            nn.Conv2d(C_in, C_out, kernel_size, stride=stride, padding=pad, bias=False, device=device),
+            nn.BatchNorm2d(C_out, affine=affine, track_running_stats=track_running_stats, device=device),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -70,9 +70,10 @@ class AvgPool1x1(nn.Module):
 class Stem(nn.Module):
     """3x3 convolution from RGB to ``C_out`` channels, then BatchNorm (edge (1, 2))."""
 
-    def __init__(self, C_in: int = 3, C_out: int = 16) -> None:
+    def __init__(self, C_in: int = 3, C_out: int = 16, device=None) -> None:
         super().__init__()
-        self.seq = nn.Sequential(nn.Conv2d(C_in, C_out, 3, padding=1, bias=False), nn.BatchNorm2d(C_out))
+        self.seq = nn.Sequential(nn.Conv2d(C_in, C_out, 3, padding=1, bias=False, device=device),
+                                 nn.BatchNorm2d(C_out, device=device))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.seq(x)
@@ -82,18 +83,18 @@ class ResNetBasicblock(nn.Module):
     """The residual block between stages (stride 2): two ReLUConvBN 3x3 plus an
     AvgPool2x2 + Conv1x1 shortcut (NAS-Bench-201 paper, Fig. 1)."""
 
-    def __init__(self, C_in: int, C_out: int, stride: int = 2) -> None:
+    def __init__(self, C_in: int, C_out: int, stride: int = 2, device=None) -> None:
         super().__init__()
         if stride not in (1, 2):
             raise ValueError(f"invalid stride {stride}")
-        self.conv_a = ReLUConvBN(C_in, C_out, 3, stride)
-        self.conv_b = ReLUConvBN(C_out, C_out, 3)
+        self.conv_a = ReLUConvBN(C_in, C_out, 3, stride, device=device)
+        self.conv_b = ReLUConvBN(C_out, C_out, 3, device=device)
         if stride == 2:
             self.downsample = nn.Sequential(
                 nn.AvgPool2d(kernel_size=2, stride=2, padding=0),
-                nn.Conv2d(C_in, C_out, kernel_size=1, stride=1, padding=0, bias=False))
+                nn.Conv2d(C_in, C_out, kernel_size=1, stride=1, padding=0, bias=False, device=device))
         elif C_in != C_out:
-            self.downsample = ReLUConvBN(C_in, C_out, 1)
+            self.downsample = ReLUConvBN(C_in, C_out, 1, device=device)
         else:
             self.downsample = None
 
@@ -114,13 +115,14 @@ class Sequential(nn.Module):
         return self.op(x)
 
 
-def make_op(op_index: int, C: int, *, candidate: bool = False) -> nn.Module:
+def make_op(op_index: int, C: int, *, candidate: bool = False, device=None) -> nn.Module:
     """A fresh module for op index ``op_index`` on a cell with ``C`` channels.
 
     ``candidate=True`` gives the form NASLib keeps in the candidate lists before
     an architecture is chosen (BatchNorm ``affine=False, track_running_stats=False``);
     otherwise the chosen op, whose BatchNorm NASLib makes affine with running
-    statistics (``update_batchnorms`` in NASLib's conversions).
+    statistics (``update_batchnorms`` in NASLib's conversions). ``device``: where
+    parameters are created (``"meta"`` builds shapes only, for fast counting).
     """
     if op_index == 0:
         return Identity()
@@ -128,7 +130,7 @@ def make_op(op_index: int, C: int, *, candidate: bool = False) -> nn.Module:
         return Zero(stride=1)
     if op_index == 2 or op_index == 3:
         kernel = 3 if op_index == 2 else 1
-        return ReLUConvBN(C, C, kernel, affine=not candidate, track_running_stats=not candidate)
+        return ReLUConvBN(C, C, kernel, affine=not candidate, track_running_stats=not candidate, device=device)
     if op_index == 4:
         return AvgPool1x1(kernel_size=3, stride=1)
     raise ValueError(f"op index {op_index} outside 0..4")

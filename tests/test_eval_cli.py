@@ -1,0 +1,109 @@
+"""``nasplug eval`` through the real CLI: tables, JSON, plots, cache, and one-line errors."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+HERE = Path(__file__).resolve().parent
+
+
+def _data_dir() -> Path:
+    env = os.environ.get("NASPLUG_DATA")
+    for cand in ([Path(env)] if env else []) + [HERE.parents[0].parent / "shared" / "data"]:
+        if (cand / "images" / "cifar10_train.npz").is_file():
+            return cand
+    pytest.skip("no data directory with images/ (set NASPLUG_DATA)")
+
+
+@pytest.fixture
+def toy(nasplug_pm, monkeypatch, tmp_path):
+    monkeypatch.syspath_prepend(str(HERE))
+    monkeypatch.setenv("NASPLUG_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("NASPLUG_DATA", str(_data_dir()))
+    import eval_toy_plugin
+
+    eval_toy_plugin.install(nasplug_pm)
+    return eval_toy_plugin
+
+
+def run(*args):
+    from nasplug.cli import cli
+
+    return CliRunner().invoke(cli, ["eval", *args], catch_exceptions=False)
+
+
+def test_comparison_table_json_and_plot(toy, tmp_path):
+    out, png = tmp_path / "results.json", tmp_path / "out.png"
+    res = run("--predictor", "toyparams", "--predictor", "toyflaky", "--test-size", "16",
+              "--benchmark", "toybench/cifar10", "--output", str(out), "--plot", str(png))
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    assert lines[0].split()[:4] == ["predictor", "task", "n", "failed"]
+    assert any(l.startswith("toyparams") and "toyspace/cifar10" in l for l in lines)
+    assert any(l.startswith("toyflaky") for l in lines)
+    assert "Average Kendall tau toyparams" in res.stdout
+    assert "8 of 16 cells failed" in res.stdout and "excluded" in res.stdout
+    doc = json.loads(out.read_text())
+    assert {s["predictor"] for s in doc["summary"]} == {"toyparams", "toyflaky"}
+    assert all("kendalltau" in s and "cells" not in s for s in doc["summary"])
+    cells = [c for c in doc["architectures"] if c["predictor"] == "toyparams"]
+    assert len(cells) == 16 and {c["arch"] for c in cells} == set(toy.TOY_ARCHS)
+    assert all(c["ground_truth"] == toy.TOY_ACCURACY[c["arch"]] for c in cells)
+    flaky = [c for c in doc["architectures"] if c["predictor"] == "toyflaky"]
+    assert sum(c["status"] == "failed" and c["score"] is None for c in flaky) == 8
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_default_tasks_cache_and_no_cache(toy, tmp_path):
+    out = tmp_path / "r.json"
+    first = run("--predictor", "toyparams", "--test-size", "4", "--output", str(out))
+    assert first.exit_code == 0, first.output
+    tasks = [s["task"] for s in json.loads(out.read_text())["summary"]]
+    assert tasks == ["toyspace/cifar10", "toyspace/cifar100"]  # every installed task
+    assert "with replacement" in first.stdout  # the 20-image CIFAR-100 sample
+    second = run("--predictor", "toyparams", "--test-size", "4", "--output", str(out))
+    assert all(s["cached"] == 4 for s in json.loads(out.read_text())["summary"])
+    assert second.stdout.splitlines()[2:4] == first.stdout.splitlines()[2:4]
+    run("--predictor", "toyparams", "--test-size", "4", "--no-cache", "--seed", "5",
+        "--output", str(out))
+    assert all(s["cached"] == 0 for s in json.loads(out.read_text())["summary"])
+
+
+def test_synthetic_data_is_labelled_everywhere(toy, tmp_path):
+    out = tmp_path / "r.json"
+    res = run("--predictor", "toygradnorm", "--benchmark", "toybench/cifar10", "--test-size", "3",
+              "--batch-size", "8", "--synthetic-data", "--data-dir", str(tmp_path),
+              "--output", str(out))
+    assert res.exit_code == 0, res.output
+    assert "[synthetic]" in res.stdout and "SYNTHETIC" in res.stdout
+    doc = json.loads(out.read_text())
+    assert doc["summary"][0]["synthetic"] is True and doc["settings"]["synthetic_data"] is True
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--predictor", "nope"], "unknown predictor 'nope'"),
+    (["--predictor", "toyparams", "--benchmark", "toybench/imagenet"], "has no task 'imagenet'"),
+    (["--predictor", "toyparams", "--benchmark", "nobench/cifar10"], "unknown benchmark"),
+    (["--predictor", "toyparams", "--test-size", "17"], "larger than the 16 labelled"),
+    (["--predictor", "toyparams", "--test-size", "0"], "at least 1"),
+    (["--predictor", "toyparams", "--executor", "gpu"], "unknown executor 'gpu'"),
+    (["--predictor", "missing_submission.zip"], "not found"),
+])
+def test_bad_input_is_one_line_and_nonzero(toy, args, message):
+    res = run(*args)
+    assert res.exit_code == 1
+    err = res.stderr.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("Error: ") and message in err[0], res.stderr
+
+
+def test_missing_data_explicit_is_an_error_default_is_skipped(toy, tmp_path):
+    res = run("--predictor", "toyparams", "--benchmark", "toybench/cifar10", "--data-dir",
+              str(tmp_path))
+    assert res.exit_code == 1 and "no cifar10 images" in res.stderr
+    res = run("--predictor", "toyparams", "--data-dir", str(tmp_path))
+    assert res.exit_code == 1
+    assert "skipping toyspace/cifar10: no cifar10 images" in res.stderr
+    assert "no installed benchmark task has its data" in res.stderr.splitlines()[-1]
