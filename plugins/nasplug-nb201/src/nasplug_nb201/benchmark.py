@@ -171,11 +171,14 @@ class NasBench201Benchmark(Benchmark):
 
     # -- queries --------------------------------------------------------------
     def _row(self, arch: Any) -> int:
-        try:
-            row = self._index.get(arch)
-        except TypeError:  # unhashable (list, Graph is hashable)
+        kind = type(arch)
+        if kind is tuple or kind is str:
+            row = self._index.get(arch)  # canonical tuple or official string: one dict lookup
+        elif kind is list:
+            row = self._index.get(tuple(arch))
+        else:
             row = None
-        if row is None:
+        if row is None:  # other forms (Graph, index, NASLib key text) or malformed: validate
             row = self._index[conv.to_op_indices(arch)]
         return row
 

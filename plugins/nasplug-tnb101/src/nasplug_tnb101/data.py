@@ -239,6 +239,8 @@ class TaskonomyTaskDataset(Dataset):
 
     def _missing(self, what: str) -> DataError:
         hint = "; or pass --synthetic-data (synthetic=True) for synthetic inputs"
+        if self.download:
+            hint += " (Taskonomy cannot be downloaded by nasplug: get it from https://github.com/StanfordVL/taskonomy)"
         return DataError(f"no Taskonomy data for {self.name}: {what}; {LAYOUT_HINT}{hint}")
 
     def _split_file(self, split: str) -> Path:
