@@ -240,33 +240,40 @@ def test_registration_problems_are_reported(kit, nasplug_pm, nasplug_plugin):
           match=r"comes from plugin 'loose', which is not an installed distribution's entry point")
 
 
-def _fake_distribution(site, module: str, heavy: bool) -> None:
-    (site / f"{module}.py").write_text(
-        ("import torch  # at import time: what the kit must catch\n" if heavy else "")
-        + "import nasplug\n\n"
-        "class P(nasplug.Predictor):\n"
-        f"    name = {module!r}\n"
-        "    requires_data = False\n\n"
-        "    def query(self, graph, dataloader=None):\n"
-        "        return 1.0\n\n"
-        "@nasplug.hookimpl\n"
-        "def register_predictors(register):\n"
-        "    register(P)\n")
+def _fake_distribution(site, module: str, mode: str) -> None:
+    """An installed distribution ``module`` 0.3.0 (dist-info on sys.path) whose plugin is
+    light, imports torch at the top ("heavy"), or registers a LazyClass whose attributes
+    `nasplug list` reads, so the heavy module is imported anyway ("lazyleak")."""
+    body = ("class P(nasplug.Predictor):\n"
+            f"    name = {module!r}\n"
+            "    requires_data = False\n\n"
+            "    def query(self, graph, dataloader=None):\n"
+            "        return 1.0\n\n")
+    if mode == "lazyleak":
+        (site / f"{module}_impl.py").write_text("import torch  # heavy\nimport nasplug\n\n" + body)
+        (site / f"{module}.py").write_text(
+            "import nasplug\n\n@nasplug.hookimpl\ndef register_predictors(register):\n"
+            f"    register(nasplug.LazyClass('{module}_impl:P', name={module!r}))\n")
+    else:
+        (site / f"{module}.py").write_text(
+            ("import torch  # at import time: what the kit must catch\n" if mode == "heavy" else "")
+            + "import nasplug\n\n" + body
+            + "@nasplug.hookimpl\ndef register_predictors(register):\n    register(P)\n")
     info = site / f"{module}-0.3.0.dist-info"
     info.mkdir()
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module}\nVersion: 0.3.0\n")
     (info / "entry_points.txt").write_text(f"[nasplug]\n{module} = {module}\n")
 
 
-@pytest.mark.parametrize("heavy", [False, True])
-def test_import_lightness_through_a_real_entry_point(tmp_path, monkeypatch, heavy):
+@pytest.mark.parametrize("mode", ["light", "heavy", "lazyleak"])
+def test_import_lightness_through_a_real_entry_point(tmp_path, monkeypatch, mode):
     # Build the process-wide registries first: the fake distribution must not leak into them.
     nasplug.get_registry()
     installed_registry()
-    module = f"kitdist_{'heavy' if heavy else 'light'}"
+    module = f"kitdist_{mode}"
     site = tmp_path / "site"
     site.mkdir()
-    _fake_distribution(site, module, heavy)
+    _fake_distribution(site, module, mode)
     monkeypatch.syspath_prepend(str(site))
     import os
 
@@ -288,10 +295,12 @@ def test_import_lightness_through_a_real_entry_point(tmp_path, monkeypatch, heav
     checker = Kit()
     checker.test_registered_through_entry_point()
     checker.test_unique_name_and_version()
-    if heavy:
+    if mode == "heavy":
         fails(checker.test_import_is_light,
-              match=rf"loading plugin '{module}' and calling its hooks imported torch "
+              match=rf"loading plugin '{module}' and listing what it registers imported torch "
                     rf"at .*{module}.py:1 \(import torch  # at import time.*\); import heavy modules inside")
+    elif mode == "lazyleak":
+        fails(checker.test_import_is_light, match=rf"imported torch at .*{module}_impl.py:1 \(import torch")
     else:
         checker.test_import_is_light()
 

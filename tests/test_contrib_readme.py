@@ -15,6 +15,7 @@ import re
 import shlex
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -74,12 +75,14 @@ def test_five_minute_predictor_end_to_end(tmp_path):
             cmd = [sys.executable, "-m", "nasplug", *args]
         elif tool == "pip" and args[:2] == ["install", "-e"] and len(args) == 3:
             cmd = [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                   "--no-build-isolation", "--no-deps", "--target", str(site), args[2]]
+                   "--no-build-isolation", "--no-deps", "--target", str(site), str(work / args[2])]
         elif tool == "pytest":
             cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args]
         else:
             pytest.fail(f"README step {shlex.join(step)!r} is not one this test knows how to run")
+        start = time.perf_counter()
         proc = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True, timeout=300)
+        print(f"{time.perf_counter() - start:6.1f} s  {shlex.join(step)}")
         assert proc.returncode == 0, f"{shlex.join(step)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
         outputs.append(proc.stdout)
     created, _, listed, tested, evaluated = outputs

@@ -55,7 +55,7 @@ class ZeroCostPredictor(Predictor):
     def query(self, graph, dataloader=None):
         self.calls += 1
         data, labels = next(iter(dataloader))
-        return weight_sum(graph) + 0.0 * float(graph(data).sum())
+        return weight_sum(graph) + 0.0 * float(graph(data).detach().sum())
 '''
 COMPUTE = '''\
 import torch
@@ -275,7 +275,13 @@ def test_bad_inputs(tmp_path, cache):
     assert "several entry files" in one_line_error(two)
 
 
-def test_is_submission_path():
+def test_is_submission_path(tmp_path, monkeypatch):
     assert is_submission_path("predictor.py") and is_submission_path("sub.zip")
     assert is_submission_path("some/dir/sub")
     assert not is_submission_path("synflow") and not is_submission_path("myplugin")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "synflow").mkdir()  # a stray folder does not shadow the registered name
+    assert not is_submission_path("synflow")
+    (tmp_path / "mysub").mkdir()
+    (tmp_path / "mysub" / "predictor.py").write_text("")
+    assert is_submission_path("mysub")

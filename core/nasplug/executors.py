@@ -403,6 +403,8 @@ class RayExecutor(Executor):
 
     def __init__(self, workers: int | None = None, address: str | None = None,
                  threads_per_worker: int | None = 1, **options: Any) -> None:
+        if workers is None and not address:
+            workers = available_cores()
         super().__init__(workers=workers, **options)
         self.ray = _import_ray()
         self.address = address

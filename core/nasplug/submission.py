@@ -86,9 +86,15 @@ class SubmissionError(NasplugError):
 # -- public API ----------------------------------------------------------------
 def is_submission_path(value: str | os.PathLike) -> bool:
     """True when ``value`` (a ``--predictor`` argument) names a submission rather than a
-    registered predictor: it ends in ``.py``/``.zip`` or is an existing file or directory."""
+    registered predictor: it ends in ``.py``/``.zip``, contains a path separator, or is
+    a folder holding ``predictor.py``/``submission.py``."""
     text = os.fspath(value)
-    return text.endswith((".py", ".zip")) or os.sep in text or Path(text).exists()
+    if text.endswith((".py", ".zip")) or "/" in text or os.sep in text:
+        return True
+    # A bare word is a registered name unless it is a folder holding a submission
+    # (so a stray folder named like a predictor does not shadow the predictor).
+    path = Path(text)
+    return path.is_dir() and any((path / name).is_file() for name in ENTRY_FILES)
 
 
 def load_submission(path: str | os.PathLike, *, cache_dir: str | os.PathLike | None = None) -> "SubmissionPredictor":

@@ -38,8 +38,9 @@ couple of cells of every installed search space (every dataset/task, on small
 real batches where data exists and synthetic ones otherwise) with finite
 numbers; the same cell, batch and seed give the same score; ``query`` leaves the
 model as it found it (state_dict, gradients, train/eval mode, requires_grad);
-importing the plugin's entry-point module and calling its hooks imports no torch
-(checked in a fresh interpreter, which names the file and line that did); and a query it cannot serve (an empty loader for a predictor that
+loading the plugin's entry point, calling its hooks and listing what it
+registers (as ``nasplug list`` does) imports no torch (checked in a fresh
+interpreter, which names the file and line that did); and a query it cannot serve (an empty loader for a predictor that
 needs data) is a one-line :class:`nasplug.NasplugError`, not a random exception.
 Class attributes tune it (see :class:`PredictorConformance`).
 """
@@ -61,8 +62,8 @@ import pytest
 HEAVY_MODULES = ("torch", "torchvision", "tensorflow", "jax")
 
 # Run in a fresh interpreter: load one plugin (NASPLUG_LOAD_PLUGINS), call its
-# hooks, and record where each heavy module was first imported from (the
-# innermost frame outside the import machinery).
+# hooks, and record where a heavy module was first asked for (the innermost
+# frame outside the import machinery); the import itself is then refused.
 _IMPORT_PROBE = """
 import json, sys, traceback
 heavy = tuple(json.loads(sys.argv[1]))
@@ -74,11 +75,17 @@ class Spy:
                       if not f.filename.startswith('<') and 'importlib' not in f.filename]
             f = frames[-1] if frames else None
             first[name] = f'{f.filename}:{f.lineno} ({(f.line or "").strip()})' if f else ''
+        if name in heavy:  # found out: no need to pay for really importing it
+            raise ImportError(f'{name} import blocked by the nasplug conformance probe')
         return None
 sys.meta_path.insert(0, Spy())
 from nasplug.plugins import NasplugPluginManager
 pm = NasplugPluginManager(); pm.load_entrypoints(); reg = pm.registry
-print(json.dumps({'heavy': [[m, first.get(m, '')] for m in heavy if m in sys.modules],
+try:
+    reg.as_dict()  # what `nasplug list` shows: reads the registered classes' attributes
+except ImportError:
+    pass  # a refused heavy import, reported below
+print(json.dumps({'heavy': [[m, first[m]] for m in heavy if m in first],
                   'broken': [b.describe() for b in reg.broken]}))
 """
 
@@ -360,6 +367,9 @@ class PredictorConformance:
     ``small_resolution``
         input side for datasets that take a ``resolution`` option (default 32;
         None keeps each dataset's default).
+    ``threads``
+        torch threads while querying (default 1: small models on a shared
+        machine run faster single-threaded; None leaves torch's setting).
     """
 
     predictor_name: str = ""
@@ -370,6 +380,7 @@ class PredictorConformance:
     tasks: str = "all"
     skip_search_spaces: tuple = ()
     small_resolution: int | None = 32
+    threads: int | None = 1
 
     _runs: dict = {}
 
@@ -465,9 +476,15 @@ class PredictorConformance:
     def _query(self, predictor, graph, loader):
         import torch
 
-        with torch.random.fork_rng():
-            torch.manual_seed(self.seed)
-            return predictor.query(graph, dataloader=loader)
+        threads = torch.get_num_threads()
+        if self.threads:
+            torch.set_num_threads(self.threads)
+        try:
+            with torch.random.fork_rng():
+                torch.manual_seed(self.seed)
+                return predictor.query(graph, dataloader=loader)
+        finally:
+            torch.set_num_threads(threads)
 
     def _run(self, task: tuple[str, str]) -> _TaskRun:
         """Score the task's cells once per class and remember what happened."""
@@ -581,13 +598,13 @@ class PredictorConformance:
             tail = proc.stderr.strip().splitlines()[-1:] or ["(no output)"]
             _fail(f"loading plugin {entry.plugin!r} in a fresh interpreter failed: {tail[0]}")
         result = json.loads(proc.stdout.strip().splitlines()[-1])
-        if result["broken"]:
-            _fail(f"plugin {entry.plugin!r} failed to load on its own: {'; '.join(result['broken'])}")
         if result["heavy"]:
             name, where = result["heavy"][0]
-            _fail(f"loading plugin {entry.plugin!r} and calling its hooks imported {name}"
+            _fail(f"loading plugin {entry.plugin!r} and listing what it registers imported {name}"
                   f"{' at ' + where if where else ''}; import heavy modules inside the methods "
                   "that use them, or register nasplug.LazyClass('pkg.module:Class', name=...)")
+        if result["broken"]:
+            _fail(f"plugin {entry.plugin!r} failed to load on its own: {'; '.join(result['broken'])}")
 
     def test_reports_failures_cleanly(self):
         """A query the predictor cannot serve is a one-line NasplugError; a data-free

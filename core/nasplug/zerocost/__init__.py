@@ -84,6 +84,8 @@ class ZeroCostPredictor(Predictor):
         then receives the caller's model and must not change it.
     ``dtype``
         ``"float64"`` to score a double-precision copy (synflow).
+    ``needs_input_shape``
+        False for proxies that need neither data nor the input shape (params).
 
     Options (constructor keywords): ``seed`` (int, default 0) and
     ``on_failure`` (``"raise"`` default, ``"nan"`` or ``"naslib"``).
@@ -93,6 +95,7 @@ class ZeroCostPredictor(Predictor):
     batchnorm = True
     copy_model = True
     dtype: str | None = None
+    needs_input_shape = True
 
     def __init__(self, method_type: str | None = None, seed: int = 0,
                  on_failure: str = "raise", **kwargs: Any) -> None:

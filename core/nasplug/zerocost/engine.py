@@ -103,6 +103,12 @@ def scoring_copy(graph: nn.Module, *, batchnorm: bool = True, dtype: torch.dtype
     for p in net.parameters():
         p.grad = None
         p.requires_grad_(True)
+    for m in net.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats:
+            # training mode normalises with batch statistics: running ones are never read,
+            # so the copy does not keep (and update) them
+            m.track_running_stats = False
+            m.running_mean = m.running_var = m.num_batches_tracked = None
     if not batchnorm:
         disable_batchnorm(net)
     return net
@@ -213,7 +219,7 @@ def score(predictor: Any, graph: Any, dataloader: Iterable | None) -> float:
         input_shape = tuple(batch[0].shape[1:])
     else:
         input_shape = tuple(getattr(graph, "input_shape", None) or ())
-        if not input_shape:
+        if not input_shape and getattr(predictor, "needs_input_shape", True):
             raise DataError(f"{name} needs the input shape: pass dataloader=... "
                             "(or use a search space that sets input_shape)")
     device = model_device(graph) if isinstance(graph, nn.Module) else torch.device("cpu")

@@ -16,6 +16,7 @@ class ParamsPredictor(ZeroCostPredictor):
     name = "params"
     description = "Number of parameters, in millions (as NASLib)"
     requires_data = False
+    needs_input_shape = False
     copy_model = False  # counting reads the model without changing it
 
     def compute(self, ctx) -> float:
