@@ -60,7 +60,8 @@ def _all_candidates(C: int, layers: int = 8) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--archs", type=int, default=3, help="labelled architectures timed per figure")
-    parser.add_argument("--threads", type=int, default=2, help="torch threads (NASLib's figures: 2 cores)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads; 1 on a shared machine (2 threads on busy cores thrash)")
     parser.add_argument("--proxies", default=",".join(PROXIES), help="comma-separated proxies to time")
     args = parser.parse_args()
 

@@ -2,6 +2,7 @@
 
     python benchmarks/bench_proxies.py --cells 500            # quality + speed (long on 2 cores)
     python benchmarks/bench_proxies.py --cells 100 --speed-cells 20
+    python benchmarks/bench_proxies.py --cells 500 --data-cells 60   # data proxies on 60 of them
     python benchmarks/bench_proxies.py --check-counts --cells 0   # flops/params vs NASLib, 491 x 3
 
 (a) Quality: ``--cells`` seeded random NAS-Bench-201 CIFAR-10 cells (from all
@@ -9,6 +10,8 @@
 ``--batch`` (as ``nasplug eval`` does); Spearman rho against the cells' test
 accuracy, next to NASLib's published figure (NAS-Bench-Suite-Zero, rho against
 validation accuracy). A cell a proxy cannot score counts as NASLib's -1e8.
+``--data-cells M`` scores the data-dependent proxies (jacov, snip, grad_norm,
+grasp, fisher) on the first M cells only (the report says how many each used).
 
 (b) Speed, on the first ``--speed-cells`` of those cells (after one warm-up cell):
 median seconds per cell of each proxy's ``query`` (scoring copy included), the
@@ -42,6 +45,8 @@ from nasplug.metrics import Metric
 from nasplug.zerocost import NASLIB_FAILURE_SCORE
 
 PROXIES = ("synflow", "jacov", "snip", "grad_norm", "grasp", "fisher", "flops", "params")
+#: proxies that need no real batch (cheap: scored on every --cells cell)
+DATA_FREE = ("synflow", "flops", "params")
 #: NASLib's Spearman rho on NAS-Bench-201 CIFAR-10 (NAS-Bench-Suite-Zero, vs validation accuracy)
 NASLIB_RHO = {"synflow": 0.74, "jacov": 0.77, "snip": 0.61, "grad_norm": 0.61, "grasp": 0.54,
               "fisher": 0.51, "flops": 0.71, "params": 0.74}
@@ -103,6 +108,8 @@ def run_quality_and_speed(args) -> dict:
     for p in predictors.values():
         p.query(warm, [warm_batch])
 
+    n_cells = {p: len(cells) if p in DATA_FREE or args.data_cells is None else min(args.data_cells, len(cells))
+               for p in proxies}
     scores = {p: [] for p in proxies}
     seconds = {p: [] for p in proxies}
     ratios = {p: [] for p in proxies}
@@ -120,6 +127,8 @@ def run_quality_and_speed(args) -> dict:
             fl = floor_seconds(graph, batch)
             floors.append(fl)
         for p, predictor in predictors.items():
+            if i >= n_cells[p]:
+                continue
             t = time.perf_counter()
             s = predictor.query(graph, [batch])
             dt = time.perf_counter() - t
@@ -129,6 +138,9 @@ def run_quality_and_speed(args) -> dict:
                 seconds[p].append(dt)
                 ratios[p].append(dt / fl)
         accuracy.append(api.query(arch, Metric.TEST_ACCURACY))
+        if args.json and (i + 1) % 10 == 0:  # partial results survive an interrupted run
+            Path(args.json + ".partial").write_text(json.dumps({"cells": cells[:i + 1], "scores": scores,
+                                                               "accuracy": accuracy}))
         if args.verbose or (i + 1) % 10 == 0:
             print(f"  {i + 1}/{len(cells)} cells, {time.time() - start:.0f} s", file=sys.stderr, flush=True)
 
@@ -137,8 +149,9 @@ def run_quality_and_speed(args) -> dict:
               "floor_s": statistics.median(floors) if floors else None,
               "build_s": statistics.median(builds) if builds else None, "proxies": {}}
     for p in proxies:
-        rho = spearmanr(scores[p], accuracy).correlation if len(cells) > 2 else float("nan")
-        row = {"rho": rho, "naslib_rho": NASLIB_RHO.get(p), "failed_cells": failures[p]}
+        n = n_cells[p]
+        rho = spearmanr(scores[p], accuracy[:n]).correlation if n > 2 else float("nan")
+        row = {"rho": rho, "cells": n, "naslib_rho": NASLIB_RHO.get(p), "failed_cells": failures[p]}
         if seconds[p]:
             sec = statistics.median(seconds[p])
             row.update(seconds=sec, ratio=statistics.median(ratios[p]), naslib_seconds=NASLIB_SECONDS.get(p))
@@ -183,11 +196,11 @@ def print_report(result: dict | None, counts: dict | None) -> None:
         if result["floor_s"] is not None:
             print(f"speed on {result['speed_cells']} cells: floor (fwd+bwd) {result['floor_s']:.3f} s/cell, "
                   f"build+parse {result['build_s']:.3f} s/cell (NASLib {NASLIB_BUILD_SECONDS})")
-        print(f"{'proxy':<10} {'rho':>6} {'NASLib':>6} {'diff':>6} {'failed':>6}   {'s/cell':>7} "
+        print(f"{'proxy':<10} {'cells':>5} {'rho':>6} {'NASLib':>6} {'diff':>6} {'failed':>6}   {'s/cell':>7} "
               f"{'x floor':>7} {'target':>7} {'NASLib s':>8} {'speedup':>7}")
         for p, row in result["proxies"].items():
             diff = row["rho"] - row["naslib_rho"] if row.get("naslib_rho") is not None else float("nan")
-            line = f"{p:<10} {row['rho']:>6.3f} {row['naslib_rho'] or float('nan'):>6.2f} {diff:>+6.3f} " \
+            line = f"{p:<10} {row['cells']:>5} {row['rho']:>6.3f} {row['naslib_rho'] or float('nan'):>6.2f} {diff:>+6.3f} " \
                    f"{row['failed_cells']:>6}"
             if "seconds" in row:
                 target = (f"<{TARGET_SECONDS[p] * 1000:.0f}ms" if p in TARGET_SECONDS
@@ -206,6 +219,8 @@ def print_report(result: dict | None, counts: dict | None) -> None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cells", type=int, default=500, help="cells for quality (0: skip)")
+    parser.add_argument("--data-cells", type=int, default=None,
+                        help="score the data-dependent proxies on only the first N cells")
     parser.add_argument("--speed-cells", type=int, default=20, help="of those, cells timed")
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)

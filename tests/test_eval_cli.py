@@ -24,9 +24,13 @@ def toy(nasplug_pm, monkeypatch, tmp_path):
     monkeypatch.setenv("NASPLUG_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("NASPLUG_DATA", str(_data_dir()))
     import eval_toy_plugin
+    import torch
 
     eval_toy_plugin.install(nasplug_pm)
-    return eval_toy_plugin
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # the test machine's cores are shared
+    yield eval_toy_plugin
+    torch.set_num_threads(threads)
 
 
 def run(*args):

@@ -24,9 +24,13 @@ def toy(nasplug_pm, monkeypatch, tmp_path):
     monkeypatch.setenv("NASPLUG_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("NASPLUG_DATA", str(_data_dir()))
     import eval_toy_plugin
+    import torch
 
     eval_toy_plugin.install(nasplug_pm)
-    return eval_toy_plugin
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # the test machine's cores are shared
+    yield eval_toy_plugin
+    torch.set_num_threads(threads)
 
 
 def test_evaluator_returns_naslib_fields_with_their_meaning(toy):
@@ -57,7 +61,7 @@ def test_failed_cells_are_recorded_counted_and_excluded(toy, tmp_path):
     from nasplug.store import ScoreStore
 
     with ScoreStore(tmp_path / "s.sqlite") as store:
-        r = evaluate_task("toyflaky" and __import__("nasplug").get_predictor("toyflaky"),
+        r = evaluate_task(__import__("nasplug").get_predictor("toyflaky"),
                           "toyspace", "cifar10", test_size=16, store=store)
         assert store.count() == 16
     assert r["n_failed"] == 8 and r["n_scored"] == 8  # 7 pooling cells + skip|skip (NaN)
@@ -85,18 +89,21 @@ def test_cache_makes_a_rerun_free_and_an_interrupted_run_resumes(toy, tmp_path):
 
     predictor.query = counting
     reference = evaluate_task(nasplug.get_predictor("toygradnorm"), "toyspace", "cifar10",
-                              test_size=6, store=False)
+                              test_size=6, batch_size=16, store=False)
     with ScoreStore(tmp_path / "s.sqlite") as store:
         interrupt_at = 4
         with pytest.raises(KeyboardInterrupt):
-            evaluate_task(predictor, "toyspace", "cifar10", test_size=6, store=store)
+            evaluate_task(predictor, "toyspace", "cifar10", test_size=6, batch_size=16,
+                          store=store)
         assert store.count() == 3  # everything scored before the interrupt was committed
         interrupt_at = None
         calls.clear()
-        resumed = evaluate_task(predictor, "toyspace", "cifar10", test_size=6, store=store)
+        resumed = evaluate_task(predictor, "toyspace", "cifar10", test_size=6, batch_size=16,
+                          store=store)
         assert len(calls) == 3 and resumed["cached"] == 3
         calls.clear()
-        again = evaluate_task(predictor, "toyspace", "cifar10", test_size=6, store=store)
+        again = evaluate_task(predictor, "toyspace", "cifar10", test_size=6, batch_size=16,
+                          store=store)
         assert calls == [] and again["cached"] == 6
     assert resumed["full_testpred"] == reference["full_testpred"] == again["full_testpred"]
 
@@ -108,9 +115,9 @@ def test_synthetic_data_is_labelled_and_cached_apart(toy, tmp_path):
 
     with ScoreStore(tmp_path / "s.sqlite") as store:
         real = evaluate_task(nasplug.get_predictor("toygradnorm"), "toyspace", "cifar10",
-                             test_size=3, store=store)
+                             test_size=3, batch_size=16, store=store)
         syn = evaluate_task(nasplug.get_predictor("toygradnorm"), "toyspace", "cifar10",
-                            test_size=3, store=store, synthetic=True)
+                            test_size=3, batch_size=16, store=store, synthetic=True)
     assert syn["synthetic"] is True and syn["data"]["synthetic"] is True
     assert "synthetic" in syn["data"]["source"] and syn["cached"] == 0
     assert real["synthetic"] is False and syn["full_testpred"] != real["full_testpred"]
@@ -123,11 +130,11 @@ def test_pool_executor_gives_the_in_process_scores(toy):
     from nasplug.executors import get_executor
 
     inproc = evaluate_task(resolve_predictor("toygradnorm"), "toyspace", "cifar10", test_size=6,
-                           store=False)
+                           batch_size=16, store=False)
     with get_executor("pool", workers=2) as pool:
         assert pool.worker_threads >= 1
         pooled = evaluate_task(resolve_predictor("toygradnorm"), "toyspace", "cifar10",
-                               test_size=6, store=False, executor=pool)
+                               test_size=6, batch_size=16, store=False, executor=pool)
         flaky = evaluate_task(resolve_predictor("toyflaky"), "toyspace", "cifar10",
                               test_size=16, store=False, executor=pool)
         # a predictor whose class workers cannot import stops the run with one clear error

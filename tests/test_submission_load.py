@@ -160,6 +160,13 @@ def test_nasplug_imports_work_too(tmp_path, cache):
     assert load_submission(path).query(small_model()) == 65.0
 
 
+def test_query_arguments_may_have_any_names(tmp_path, cache):
+    path = tmp_path / "predictor.py"
+    path.write_text("class ZeroCostPredictor:\n    def query(self, model, loader):\n"
+                    "        return float(len(loader))\n")
+    assert load_submission(path).query(small_model(), loader()) == 1.0
+
+
 def test_pickles_by_path_for_worker_processes(tmp_path, cache):
     archive = write_zip(tmp_path / "s.zip", {"predictor.py": COMPETITION_PREDICTOR,
                                              "compute.py": COMPUTE.format(scale=1.0)})

@@ -31,7 +31,12 @@ def tutorial_env(monkeypatch, tmp_path):
     data = _data_dir()
     monkeypatch.setenv("NASPLUG_DATA", str(data))
     monkeypatch.setenv("NASPLUG_CACHE", str(tmp_path / "cache"))
-    return data
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # the test machine's cores are shared
+    yield data
+    torch.set_num_threads(threads)
 
 
 def sample_and_parse_graph(name="nasbench201", dataset="cifar10"):
@@ -56,7 +61,7 @@ def test_zero_cost_predictors_section(tutorial_env):
                              seed=0, batch_size=64, data=str(tutorial_env), test_size=None)
     predictor = ZeroCost(method_type=config.predictor)
     dataset_api = get_dataset_api("nasbench201", "cifar10")
-    models = [sample_and_parse_graph() for _ in range(3)]
+    models = [sample_and_parse_graph() for _ in range(2)]
     train_loader, val_loader, test_loader, train_transform, val_transform = get_train_val_loaders(config=config)
     scores = [predictor.query(model, dataloader=test_loader) for model in models]
     # NAS-Bench-201 validation accuracies are not in the shared data: rank against the
@@ -67,15 +72,15 @@ def test_zero_cost_predictors_section(tutorial_env):
     assert all(math.isfinite(s) for s in scores) and all(0 < a < 100 for a in actual_scores)
     stats.kendalltau(scores, actual_scores)
 
-    config.test_size = 4
+    config.test_size = 3
     search_space = get_search_space("nasbench201", "cifar10")
     predictor_evaluator = ZeroCostPredictorEvaluator(predictor, config=config)
     predictor_evaluator.adapt_search_space(search_space, dataset_api=dataset_api)
     results = predictor_evaluator.evaluate()
     r = results[-1]
     assert -1 <= r["kendalltau"] <= 1 and r["n_failed"] == 0
-    assert len(r["full_ytest"]) == 4 and r["full_ytest"] == [
-        dataset_api.query(a, metric=dataset_api.default_metric) for a in dataset_api.sample(4, seed=0)]
+    assert len(r["full_ytest"]) == 3 and r["full_ytest"] == [
+        dataset_api.query(a, metric=dataset_api.default_metric) for a in dataset_api.sample(3, seed=0)]
 
 
 SUBMISSION = '''

@@ -431,7 +431,8 @@ class SubmissionPredictor(Predictor):
 
     def query(self, graph: Any, dataloader: Iterable | None = None) -> float:
         with self._running("query()"):
-            score = self.inner.query(graph, dataloader=dataloader)
+            # positional, as NASLib's evaluator calls it: submissions name the arguments freely
+            score = self.inner.query(graph, dataloader)
         return _as_float(score, self.source.name)
 
     def __getattr__(self, item: str) -> Any:

@@ -82,3 +82,15 @@ def test_sample_submission_gives_the_same_scores(tmp_path, monkeypatch):
     for spec in [(2, 0, 0, 3, 3, 2), (0, 1, 4, 2, 3, 0)]:
         graph = nb201_cell(spec, "cifar10")
         assert submission.query(graph) == plugin.query(graph)
+
+
+def test_nasplug_list_json_shows_distribution_and_version():
+    from click.testing import CliRunner
+
+    from nasplug.cli import cli
+
+    result = CliRunner().invoke(cli, ["list", "--json"], catch_exceptions=False)
+    assert result.exit_code == 0
+    rows = [p for p in json.loads(result.output)["predictors"] if p["name"] == "myplugin"]
+    assert rows and rows[0]["distribution"] == "nasplug-myplugin" and rows[0]["version"] == "0.1.0"
+    assert rows[0]["class"] == "nasplug_myplugin.predictor.MyPluginPredictor"

@@ -151,7 +151,7 @@ def write_output(results: list[dict], settings: dict, path: str) -> None:
               help="Data directory (default: $NASPLUG_DATA or ~/.local/share/nasplug).")
 @click.option("--workers", type=int, default=None, help="Worker processes (implies --executor pool).")
 @click.option("--executor", default=None, help="inprocess (default), pool, ray, or a plugin's.")
-@click.option("--address", default=None, help="Ray cluster address for --executor ray.")
+@click.option("--address", default=None, help="Ray cluster address (implies --executor ray).")
 @click.option("--output", type=click.Path(dir_okay=False), default=None,
               help="Write summary + every scored architecture as JSON.")
 @click.option("--plot", type=click.Path(dir_okay=False), default=None,
@@ -205,7 +205,7 @@ def eval_command(predictors, benchmarks, test_size, seed, batch_size, split, dat
                                "plugin and set NASPLUG_DATA or --data-dir (see 'nasplug list')")
 
     if executor is None:
-        executor = "pool" if workers and workers > 1 else "inprocess"
+        executor = "ray" if address else "pool" if workers and workers > 1 else "inprocess"
     runner = get_executor(executor, workers=workers, address=address)
     store = False if no_cache else ScoreStore()
     results = []

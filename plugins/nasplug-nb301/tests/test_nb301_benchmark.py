@@ -68,7 +68,7 @@ def test_surrogate_setting_reports_missing_files_and_package(nb301_data_dir, tmp
     unlabelled = enc.random_compact(random.Random(5))
     with pytest.raises(DataError, match="does not exist") as info:
         bench.query(unlabelled)
-    assert ("'nasbench301'" in str(info.value)) == (not HAS_NASBENCH301)
+    assert ("the Python package 'nasbench301'" in str(info.value)) == (not HAS_NASBENCH301)
     # an ensemble folder with one complete member: only the package can be missing
     member = tmp_path / "models" / "xgb_v1.0" / "surrogate_model_1"
     member.mkdir(parents=True)
@@ -150,4 +150,7 @@ def test_registered_plugin_and_the_evaluator_path(nb301_data_dir, monkeypatch):
     finally:
         torch.set_num_threads(threads)
     assert ss.compact is None and ss.network is None
+    g = ss.clone()
+    g.sample_random_architecture(dataset_api=api, seed=9, load_labeled=True)
+    assert api.is_labelled(g) and g.get_arch_string() in api.architectures()
     assert nasplug.get_search_space("nasbench301", "cifar10", C=16).C == 16

@@ -95,7 +95,10 @@ def validate_compact(compact: Any) -> Compact:
                 f"(2 per intermediate node), got {len(pairs)}")
         checked = []
         for i, pair in enumerate(pairs):
-            if isinstance(pair, (str, bytes)) or not isinstance(pair, Iterable) or len(list(pair)) != 2:
+            if isinstance(pair, (str, bytes)) or not isinstance(pair, Iterable):
+                raise ArchitectureError(f"{name} cell pair {i} must be (input_node, op_index), got {pair!r}")
+            pair = tuple(pair)
+            if len(pair) != 2:
                 raise ArchitectureError(f"{name} cell pair {i} must be (input_node, op_index), got {pair!r}")
             node_in, op = (_as_int(v, f"{name} cell pair {i}") for v in pair)
             node = i // 2 + 2

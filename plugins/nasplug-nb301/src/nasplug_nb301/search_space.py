@@ -169,6 +169,17 @@ class NasBench301SearchSpace(Graph):
     def _random_spec(self, rng: random.Random) -> tuple:
         return enc.random_compact(rng)
 
+    def sample_random_architecture(self, dataset_api: Any = None, seed: int | None = None,
+                                   rng: random.Random | None = None, load_labeled: bool = False) -> None:
+        """A uniformly random cell pair; with ``load_labeled=True`` (NASLib's option) a
+        random labelled cell of ``dataset_api`` instead."""
+        if not load_labeled:
+            return super().sample_random_architecture(dataset_api, seed=seed, rng=rng)
+        if dataset_api is None:
+            raise NasplugError("load_labeled=True needs dataset_api=nasplug.get_dataset_api('nasbench301', 'cifar10')")
+        rng = rng or (random.Random(seed) if seed is not None else random._inst)  # type: ignore[attr-defined]
+        self.set_spec(rng.choice(dataset_api.architectures()))
+
     def get_type(self) -> str:
         return "nasbench301"
 
