@@ -19,6 +19,8 @@ compute floor measured on the same model and batch in the same process (one
 plain forward + backward in training mode), the ratio proxy/floor (median over
 cells), the median time to build and parse a cell, and NASLib's figures on these
 machines (seconds per cell at batch 64, 2 threads; NASLib adds 0.12 s to build).
+"cpu x" is the same ratio in process CPU seconds, which load from other processes
+on a shared machine disturbs less than wall-clock time.
 
 (c) ``--check-counts``: the flops and params predictors on all 491 cells x 3
 datasets of ``naslib/zc_nasbench201_sample.json`` against NASLib's numbers
@@ -78,18 +80,18 @@ def build(space, spec):
     return graph.parse()
 
 
-def floor_seconds(graph, batch) -> float:
-    """One plain forward + backward pass (training mode) of ``graph`` on ``batch``."""
+def floor_seconds(graph, batch) -> tuple[float, float]:
+    """Wall and CPU seconds of one plain forward + backward pass (training mode) of ``graph``."""
     x, y = batch
     mode = graph.training
     graph.train()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     loss = torch.nn.functional.cross_entropy(graph(x), y)
     loss.backward()
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     graph.zero_grad(set_to_none=True)
     graph.train(mode)
-    return elapsed
+    return elapsed, cpu
 
 
 def run_quality_and_speed(args) -> dict:
@@ -113,6 +115,7 @@ def run_quality_and_speed(args) -> dict:
     scores = {p: [] for p in proxies}
     seconds = {p: [] for p in proxies}
     ratios = {p: [] for p in proxies}
+    cpu_ratios = {p: [] for p in proxies}
     floors, builds, accuracy, failures = [], [], [], {p: 0 for p in proxies}
     start = time.time()
     for i, arch in enumerate(cells):
@@ -124,19 +127,20 @@ def run_quality_and_speed(args) -> dict:
         timed = i < args.speed_cells
         if timed:
             builds.append(built)
-            fl = floor_seconds(graph, batch)
+            fl, fl_cpu = floor_seconds(graph, batch)
             floors.append(fl)
         for p, predictor in predictors.items():
             if i >= n_cells[p]:
                 continue
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             s = predictor.query(graph, [batch])
-            dt = time.perf_counter() - t
+            dt, dc = time.perf_counter() - t, time.process_time() - c
             scores[p].append(s)
             failures[p] += s == NASLIB_FAILURE_SCORE
             if timed:
                 seconds[p].append(dt)
                 ratios[p].append(dt / fl)
+                cpu_ratios[p].append(dc / fl_cpu)
         accuracy.append(api.query(arch, Metric.TEST_ACCURACY))
         if args.json and (i + 1) % 10 == 0:  # partial results survive an interrupted run
             Path(args.json + ".partial").write_text(json.dumps({"cells": cells[:i + 1], "scores": scores,
@@ -154,7 +158,8 @@ def run_quality_and_speed(args) -> dict:
         row = {"rho": rho, "cells": n, "naslib_rho": NASLIB_RHO.get(p), "failed_cells": failures[p]}
         if seconds[p]:
             sec = statistics.median(seconds[p])
-            row.update(seconds=sec, ratio=statistics.median(ratios[p]), naslib_seconds=NASLIB_SECONDS.get(p))
+            row.update(seconds=sec, ratio=statistics.median(ratios[p]), cpu_ratio=statistics.median(cpu_ratios[p]),
+                       naslib_seconds=NASLIB_SECONDS.get(p))
             if p in NASLIB_SECONDS and result["build_s"] is not None:
                 row["speedup_vs_naslib"] = ((NASLIB_SECONDS[p] + NASLIB_BUILD_SECONDS)
                                             / (sec + result["build_s"]))
@@ -197,7 +202,7 @@ def print_report(result: dict | None, counts: dict | None) -> None:
             print(f"speed on {result['speed_cells']} cells: floor (fwd+bwd) {result['floor_s']:.3f} s/cell, "
                   f"build+parse {result['build_s']:.3f} s/cell (NASLib {NASLIB_BUILD_SECONDS})")
         print(f"{'proxy':<10} {'cells':>5} {'rho':>6} {'NASLib':>6} {'diff':>6} {'failed':>6}   {'s/cell':>7} "
-              f"{'x floor':>7} {'target':>7} {'NASLib s':>8} {'speedup':>7}")
+              f"{'x floor':>7} {'cpu x':>6} {'target':>7} {'NASLib s':>8} {'speedup':>7}")
         for p, row in result["proxies"].items():
             diff = row["rho"] - row["naslib_rho"] if row.get("naslib_rho") is not None else float("nan")
             line = f"{p:<10} {row['cells']:>5} {row['rho']:>6.3f} {row['naslib_rho'] or float('nan'):>6.2f} {diff:>+6.3f} " \
@@ -205,7 +210,7 @@ def print_report(result: dict | None, counts: dict | None) -> None:
             if "seconds" in row:
                 target = (f"<{TARGET_SECONDS[p] * 1000:.0f}ms" if p in TARGET_SECONDS
                           else f"<={TARGET_RATIO.get(p, DEFAULT_TARGET_RATIO)}x")
-                line += f"   {row['seconds']:>7.3f} {row['ratio']:>7.2f} {target:>7} " \
+                line += f"   {row['seconds']:>7.3f} {row['ratio']:>7.2f} {row['cpu_ratio']:>6.2f} {target:>7} " \
                         f"{row.get('naslib_seconds') or float('nan'):>8.2f} " \
                         f"{row.get('speedup_vs_naslib', float('nan')):>6.1f}x"
             print(line)

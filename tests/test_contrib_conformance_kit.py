@@ -337,3 +337,7 @@ def test_task_selection(kit, monkeypatch):
     assert checker.conformance_tasks() == []
     monkeypatch.setenv("NASPLUG_CONFORMANCE_TASKS", "first")
     assert checker.conformance_tasks() == [TASK]
+
+
+def test_data_dir_fixture(nasplug_data_dir):
+    assert (nasplug_data_dir / "images").is_dir() or (nasplug_data_dir / "benchmarks").is_dir()

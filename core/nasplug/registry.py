@@ -68,8 +68,13 @@ class Entry:
             "plugin": self.plugin,
             "class": f"{getattr(self.cls, '__module__', '?')}.{getattr(self.cls, '__qualname__', '?')}",
         }
+        from .lazy import LazyClass
+
+        # A LazyClass answers only what it was given; asking it for more would import
+        # the real class (and torch) just to list it.
+        source = vars(self.cls) if isinstance(self.cls, LazyClass) else None
         for attr in ("datasets", "tasks", "search_space", "description"):
-            value = _plain(getattr(self.cls, attr, None))
+            value = _plain(source.get(attr) if source is not None else getattr(self.cls, attr, None))
             if value is not None:
                 info[attr] = value
         return info

@@ -40,8 +40,10 @@ numbers; the same cell, batch and seed give the same score; ``query`` leaves the
 model as it found it (state_dict, gradients, train/eval mode, requires_grad);
 loading the plugin's entry point, calling its hooks and listing what it
 registers (as ``nasplug list`` does) imports no torch (checked in a fresh
-interpreter, which names the file and line that did); and a query it cannot serve (an empty loader for a predictor that
-needs data) is a one-line :class:`nasplug.NasplugError`, not a random exception.
+interpreter, which names the file and line that did); and a query it cannot
+serve (an empty loader for a predictor that needs data) is a one-line
+:class:`nasplug.NasplugError`, not a random exception. Every failure is reported
+as one line saying what to fix, without a traceback.
 Class attributes tune it (see :class:`PredictorConformance`).
 """
 
