@@ -72,9 +72,14 @@ def _load_table(path: Path) -> tuple[dict[Any, int], dict[str, list[float]]]:
     missing = [f"{task}_test_acc" for task in TASKS if f"{task}_test_acc" not in value_cols]
     if missing:
         raise corrupt(f"missing column(s) {', '.join(missing)}")
+    width = len(header)
+    fast = _parse_rows_fast(rows[1:], arch_col, value_cols, width)
+    if fast is not None:
+        _table_cache[cache_key] = fast
+        return fast
+    # Slow path: only for files the fast path rejects; says exactly what is wrong.
     index: dict[Any, int] = {}
     columns: dict[str, list[float]] = {name: [] for name in value_cols}
-    width = len(header)
     for lineno, row in enumerate(rows[1:], start=2):
         if not row:
             continue
@@ -101,6 +106,42 @@ def _load_table(path: Path) -> tuple[dict[Any, int], dict[str, list[float]]]:
     if count != conv.NUM_ARCHITECTURES:
         raise corrupt(f"{count} cells, NAS-Bench-201 has {conv.NUM_ARCHITECTURES} (truncated file?)")
     _table_cache[cache_key] = (index, columns)
+    return index, columns
+
+
+_canonical: dict[str, tuple[int, ...]] | None = None
+
+
+def _canonical_strings() -> dict[str, tuple[int, ...]]:
+    """Official string -> compact tuple for all 15,625 cells (built once per process)."""
+    global _canonical
+    if _canonical is None:
+        n = conv.OP_NAMES_NB201
+        fmt = "|{}~0|+|{}~0|{}~1|+|{}~0|{}~1|{}~2|"
+        # string order: (1,2) | (1,3) (2,3) | (1,4) (2,4) (3,4); tuple order: EDGE_LIST
+        _canonical = {fmt.format(n[a], n[b], n[d], n[c], n[e], n[f]): (a, b, c, d, e, f)
+                      for a, b, c, d, e, f in conv.all_op_indices()}
+    return _canonical
+
+
+def _parse_rows_fast(rows: list[list[str]], arch_col: int, value_cols: dict[str, int],
+                     width: int) -> tuple[dict, dict] | None:
+    """The table of a well-formed file in a few bulk operations, or None to take the
+    checking path (malformed rows, unknown or repeated cells, blanks, bad numbers)."""
+    body = [row for row in rows if row]
+    if len(body) != conv.NUM_ARCHITECTURES or any(len(row) != width for row in body):
+        return None
+    canonical = _canonical_strings()
+    archs = [row[arch_col] for row in body]
+    try:
+        ops = [canonical[a] for a in archs]
+        columns = {name: [float(row[col]) for row in body] for name, col in value_cols.items()}
+    except (KeyError, ValueError):
+        return None
+    index: dict[Any, int] = dict(zip(ops, range(len(ops))))
+    if len(index) != conv.NUM_ARCHITECTURES:
+        return None
+    index.update(zip(archs, range(len(archs))))
     return index, columns
 
 
