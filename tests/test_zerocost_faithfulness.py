@@ -9,9 +9,14 @@ such a different batch reaches 0.999 / 0.96 / 0.96 / 0.96 / 0.92 / 0.66 for
 synflow / snip / grad_norm / fisher / jacov / grasp. flops and params must equal
 NASLib's exactly.
 
+grasp is the batch- and weight-sensitive one: on these 40 cells its rho
+against NASLib measured 0.77, 0.52 and 0.66 for batch seeds 0, 1 and 2 (and
+0.54 for seed 0 with an earlier weight draw), around NASLib's own 0.66; a
+failure just under 0.55 is that spread, not necessarily a bug.
+
 This is the heaviest test module of the repository (40 cells x 6 data proxies
-at batch 64): every cell is built once and all proxies are scored in one
-module-scoped fixture.
+at batch 64, one thread): every cell is built once and all proxies are scored
+in one module-scoped fixture.
 """
 
 from __future__ import annotations
@@ -107,6 +112,7 @@ def scored(naslib_scores, search_space):
 def test_proxy_ranks_cells_like_naslib(scored, proxy):
     ours, theirs = scored
     rho = spearmanr(ours[proxy], theirs[proxy]).correlation
+    print(f"{proxy}: Spearman rho vs NASLib {rho:.3f} on {len(ours[proxy])} cells")
     assert rho >= THRESHOLDS[proxy], f"{proxy}: Spearman {rho:.3f} < {THRESHOLDS[proxy]}"
 
 

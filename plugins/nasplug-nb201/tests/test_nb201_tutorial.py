@@ -48,7 +48,7 @@ def test_tutorial_until_querying_performance(tutorial_data_dir, capsys):
     print("Operation on edge 2-3 of the graph:", search_space.edges[2, 3]["op"])
     out = capsys.readouterr().out
     assert "Stem(\n  (seq): Sequential(\n    (0): Conv2d(3, 16, kernel_size=(3, 3)" in out
-    assert "Graph cell" in out and "4 nodes" in out
+    assert "Operation on edge 2-3 of the graph: Graph named 'cell' with 4 nodes and 6 edges" in out
 
     cell = search_space.edges[2, 3]["op"]
     assert list(cell.nodes()) == [1, 2, 3, 4]

@@ -71,6 +71,9 @@ class NasBench201Cell(Graph):
             self.add_edge(u, v, op=CandidateOps(templates))
         self._ops: list[nn.Module] | None = None
 
+    def __str__(self) -> str:  # what print(cell) shows in NASLib's tutorial
+        return f"Graph named '{self.name}' with {self.number_of_nodes()} nodes and {self.number_of_edges()} edges"
+
     def set_ops(self, op_indices: tuple[int, ...]) -> None:
         """Put a fresh chosen op on every edge (NASLib: ``convert_op_indices_to_naslib``)."""
         self._unparse()
