@@ -39,7 +39,7 @@ setup() {
   fi
   echo "installing torch==2.14.1 torchvision==0.29.1, ray (nasplug[ray]), nasplug and its plugins into $VENV"
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
-    "torch==2.14.1" "torchvision==0.29.1" "setuptools>=64" wheel pytest "ray>=2.9"
+    "torch==2.14.1" "torchvision==0.29.1" "setuptools>=64" wheel pytest "ray==2.60.0"
   local args=()
   for d in $(distributions); do args+=(-e "$d"); done
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-build-isolation "${args[@]}"
