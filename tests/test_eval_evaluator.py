@@ -180,3 +180,17 @@ def test_executor_registry_and_errors(toy, monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
     with pytest.raises(NasplugError, match=r"pip install 'nasplug\[ray\]'"):
         get_executor("ray")
+
+
+def test_pool_worker_that_dies_is_an_error_not_a_hang():
+    import os
+
+    from nasplug.errors import NasplugError
+    from nasplug.executors import PoolExecutor
+
+    executor = PoolExecutor(workers=1, threads_per_worker=1)
+    try:
+        with pytest.raises(NasplugError, match="worker process of the pool died"):
+            list(executor.map(os._exit, [3]))
+    finally:
+        executor.close()

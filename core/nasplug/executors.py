@@ -358,31 +358,45 @@ class PoolExecutor(Executor):
     def _get_pool(self):
         if self._pool is None:
             import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
 
-            # spawn, not fork: forking a process that already runs torch threads can hang
-            ctx = multiprocessing.get_context("spawn")
-            self._pool = ctx.Pool(self.workers, initializer=_init_pool_worker,
-                                  initargs=(self.worker_threads,))
+            # spawn, not fork: forking a process that already runs torch threads can hang.
+            # concurrent.futures rather than multiprocessing.Pool: a worker that dies
+            # (killed, out of memory, crashed) breaks the pool loudly instead of hanging it.
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_init_pool_worker,
+                                             initargs=(self.worker_threads,))
         return self._pool
 
     def map(self, fn: Callable, jobs: Iterable) -> Iterator:
+        from concurrent.futures import as_completed
+        from concurrent.futures.process import BrokenProcessPool
+
         pool = self._get_pool()
+        futures = [pool.submit(fn, job) for job in jobs]
         try:
-            yield from pool.imap_unordered(fn, list(jobs))
+            for future in as_completed(futures):
+                yield future.result()
+        except BrokenProcessPool as exc:
+            self._terminate()
+            raise NasplugError(f"a worker process of the pool died ({exc}); everything scored "
+                               "before that is kept in the score store, rerun to resume") from None
         except BaseException:
             self._terminate()
             raise
 
     def _terminate(self) -> None:
         if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
+            processes = list((getattr(self._pool, "_processes", None) or {}).values())
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                if process.is_alive():
+                    process.terminate()
             self._pool = None
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.close()
-            self._pool.join()
+            self._pool.shutdown(wait=True)
             self._pool = None
 
 
