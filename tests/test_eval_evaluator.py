@@ -1,37 +1,9 @@
 """ZeroCostPredictorEvaluator / evaluate_task on a small real plugin (tests/eval_toy_plugin.py)."""
 
-import os
 import sys
-from pathlib import Path
 
 import pytest
 from scipy import stats
-
-HERE = Path(__file__).resolve().parent
-
-
-def _data_dir() -> Path:
-    env = os.environ.get("NASPLUG_DATA")
-    for cand in ([Path(env)] if env else []) + [HERE.parents[0].parent / "shared" / "data"]:
-        if (cand / "images" / "cifar10_train.npz").is_file():
-            return cand
-    pytest.skip("no data directory with images/ (set NASPLUG_DATA)")
-
-
-@pytest.fixture
-def toy(nasplug_pm, monkeypatch, tmp_path):
-    monkeypatch.syspath_prepend(str(HERE))
-    monkeypatch.setenv("NASPLUG_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("NASPLUG_DATA", str(_data_dir()))
-    import eval_toy_plugin
-    import torch
-
-    eval_toy_plugin.install(nasplug_pm)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # the test machine's cores are shared
-    yield eval_toy_plugin
-    torch.set_num_threads(threads)
-
 
 def test_evaluator_returns_naslib_fields_with_their_meaning(toy):
     import nasplug
