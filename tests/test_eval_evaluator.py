@@ -96,7 +96,6 @@ def test_synthetic_data_is_labelled_and_cached_apart(toy, tmp_path):
 
 
 def test_pool_executor_gives_the_in_process_scores(toy):
-    import nasplug
     from nasplug.errors import NasplugError
     from nasplug.evaluators import evaluate_task, resolve_predictor
     from nasplug.executors import get_executor
