@@ -108,21 +108,23 @@ def test_pool_executor_gives_the_in_process_scores(toy):
                                test_size=6, batch_size=16, store=False, executor=pool)
         flaky = evaluate_task(resolve_predictor("toyflaky"), "toyspace", "cifar10",
                               test_size=16, store=False, executor=pool)
-        # a predictor whose class workers cannot import stops the run with one clear error
-        with pytest.raises(NasplugError, match="worker could not set up|cannot be sent"):
-            evaluate_task(_LocalPredictor(), "toyspace", "cifar10", test_size=2, store=False,
+        # a predictor that cannot reach the workers stops the run with one clear error
+        # (a class local to this function cannot be pickled, wherever workers look for it)
+        import nasplug
+
+        class LocalPredictor(nasplug.Predictor):
+            name = "local"
+
+            def query(self, graph, dataloader=None):
+                return 1.0
+
+        with pytest.raises(NasplugError, match="cannot be sent"):
+            evaluate_task(LocalPredictor(), "toyspace", "cifar10", test_size=2, store=False,
                           executor=pool)
     assert [c["arch"] for c in pooled["cells"]] == [c["arch"] for c in inproc["cells"]]
     # the same seeded weights and batch; only thread-count rounding may differ
     assert pooled["full_testpred"] == pytest.approx(inproc["full_testpred"], rel=1e-4)
     assert flaky["n_failed"] == 8
-
-
-class _LocalPredictor(__import__("nasplug").Predictor):
-    name = "local"
-
-    def query(self, graph, dataloader=None):
-        return 1.0
 
 
 def test_full_evaluate_predictor_prints_the_tutorial_table(toy, capsys):
