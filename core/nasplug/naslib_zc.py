@@ -124,3 +124,18 @@ def find_naslib_zc_file(search_space: str, data_dir: str | os.PathLike | None = 
         if candidate.is_file():
             return candidate
     return None
+
+
+def resolve_naslib_zc_file(search_space: str, data_dir: str | os.PathLike | None = None,
+                           zc_path: str | os.PathLike | None = None, source: str = "") -> Path | None:
+    """An explicit ``zc_path`` (which must exist: else a :class:`DataError` saying where the
+    file comes from), or else :func:`find_naslib_zc_file` in the data directory (None when absent)."""
+    if zc_path is None:
+        return find_naslib_zc_file(search_space, data_dir)
+    path = Path(zc_path)
+    if not path.is_file():
+        from .errors import DataError
+
+        hint = f"; get it from {source}" if source else ""
+        raise DataError(f"NASLib zero-cost file {str(zc_path)!r} not found{hint}")
+    return path

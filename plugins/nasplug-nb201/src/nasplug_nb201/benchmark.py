@@ -165,14 +165,9 @@ class NasBench201Benchmark(Benchmark):
         self.table_path = find_data_file(TABLE, data_dir, what="NAS-Bench-201", source=SOURCE)
         self._index, columns = _load_table(self.table_path)
         self._test = columns[f"{task}_test_acc"]
-        if zc_path is not None:
-            self.zc_path: Path | None = Path(zc_path)
-            if not self.zc_path.is_file():
-                raise DataError(f"NASLib zero-cost file {str(zc_path)!r} not found; get it from {ZC_SOURCE}")
-        else:
-            from nasplug.naslib_zc import find_naslib_zc_file
+        from nasplug.naslib_zc import resolve_naslib_zc_file
 
-            self.zc_path = find_naslib_zc_file("nasbench201", data_dir)
+        self.zc_path: Path | None = resolve_naslib_zc_file("nasbench201", data_dir, zc_path, ZC_SOURCE)
         self._zc: dict | None = None
         if self.zc_path is not None:
             self.default_metric = Metric.VAL_ACCURACY

@@ -110,14 +110,9 @@ class NasBench301Benchmark(Benchmark):
         if task not in TASKS:
             raise NasplugError(f"NAS-Bench-301 has no task {task!r}; valid: {', '.join(TASKS)}")
         super().__init__(task, data_dir)
-        from nasplug.naslib_zc import find_naslib_zc_file
+        from nasplug.naslib_zc import resolve_naslib_zc_file
 
-        if zc_path is not None:
-            self.zc_path: Path | None = Path(zc_path)
-            if not self.zc_path.is_file():
-                raise DataError(f"NASLib zero-cost file {str(zc_path)!r} not found; get it from {ZC_SOURCE}")
-        else:
-            self.zc_path = find_naslib_zc_file("nasbench301", data_dir)
+        self.zc_path: Path | None = resolve_naslib_zc_file("nasbench301", data_dir, zc_path, ZC_SOURCE)
         self._zc: dict | None = None
         try:
             self.table_path: Path | None = find_data_file(TABLE, data_dir, what="NAS-Bench-301", source=SOURCE)
