@@ -6,11 +6,9 @@ imported on first use.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
-
 from .errors import (ArchitectureError, DataError, DuplicateNameError, MetricNotAvailableError,
                      NasplugError, PluginLoadError, UnknownNameError)
+from .lazy import lazy_exports
 from .metrics import Metric
 from .plugins import get_plugin_manager, get_registry, hookimpl
 from .predictor import Predictor
@@ -29,13 +27,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'nasplug' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 
 __all__ = [

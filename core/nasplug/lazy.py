@@ -9,8 +9,9 @@ instead: the stand-in carries the light attributes the registry shows (``name``,
 
 from __future__ import annotations
 
+import sys
 from importlib import import_module
-from typing import Any
+from typing import Any, Callable
 
 
 class LazyClass:
@@ -45,3 +46,27 @@ class LazyClass:
 
     def __repr__(self) -> str:
         return f"<LazyClass {self.target} name={getattr(self, 'name', '?')!r}>"
+
+
+def lazy_exports(module_name: str, exports: dict[str, str]) -> tuple[Callable, Callable]:
+    """A module-level ``__getattr__`` and ``__dir__`` for import-light packages.
+
+    ``exports`` maps a public name to ``"pkg.module"`` (same attribute name) or
+    ``"pkg.module:attr"``; the module is imported on first access and the value is
+    cached on the package. Use: ``__getattr__, __dir__ = lazy_exports(__name__, {...})``.
+    """
+    package = sys.modules[module_name]
+
+    def __getattr__(name: str) -> Any:
+        target = exports.get(name)
+        if target is None:
+            raise AttributeError(f"module {module_name!r} has no attribute {name!r}")
+        module, _, attr = target.partition(":")
+        value = getattr(import_module(module), attr or name)
+        setattr(package, name, value)
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted({*vars(package), *exports})
+
+    return __getattr__, __dir__

@@ -6,17 +6,12 @@ torch only when it scores a model.
 
 from __future__ import annotations
 
-from typing import Any
+from nasplug.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str) -> Any:
-    if name == "GradNormPredictor":
-        from .predictor import GradNormPredictor
-
-        return GradNormPredictor
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, {"GradNormPredictor": "nasplug_grad_norm.predictor"})
 
 
 __all__ = ["GradNormPredictor"]

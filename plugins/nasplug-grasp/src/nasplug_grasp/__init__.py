@@ -6,17 +6,12 @@ torch only when it scores a model.
 
 from __future__ import annotations
 
-from typing import Any
+from nasplug.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str) -> Any:
-    if name == "GraspPredictor":
-        from .predictor import GraspPredictor
-
-        return GraspPredictor
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, {"GraspPredictor": "nasplug_grasp.predictor"})
 
 
 __all__ = ["GraspPredictor"]

@@ -7,8 +7,7 @@ the integer index live in :mod:`nasplug_nb201.conversions` (no torch).
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from nasplug.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -32,17 +31,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'nasplug_nb201' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY])
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 
 __all__ = list(_LAZY)

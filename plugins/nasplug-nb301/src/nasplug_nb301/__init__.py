@@ -7,8 +7,7 @@ the network) is first used. Encodings and conversions live in
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from nasplug.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -38,18 +37,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    target = _LAZY.get(name)
-    if target is None:
-        raise AttributeError(f"module 'nasplug_nb301' has no attribute {name!r}")
-    module, _, attr = target.partition(":")
-    value = getattr(import_module(module), attr or name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY])
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 
 __all__ = list(_LAZY)

@@ -6,17 +6,12 @@ torch only when it scores a model.
 
 from __future__ import annotations
 
-from typing import Any
+from nasplug.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str) -> Any:
-    if name == "ParamsPredictor":
-        from .predictor import ParamsPredictor
-
-        return ParamsPredictor
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, {"ParamsPredictor": "nasplug_params.predictor"})
 
 
 __all__ = ["ParamsPredictor"]

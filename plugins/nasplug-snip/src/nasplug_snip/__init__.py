@@ -6,17 +6,12 @@ torch only when it scores a model.
 
 from __future__ import annotations
 
-from typing import Any
+from nasplug.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str) -> Any:
-    if name == "SnipPredictor":
-        from .predictor import SnipPredictor
-
-        return SnipPredictor
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, {"SnipPredictor": "nasplug_snip.predictor"})
 
 
 __all__ = ["SnipPredictor"]

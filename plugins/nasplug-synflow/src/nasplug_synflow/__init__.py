@@ -6,17 +6,12 @@ torch only when it scores a model.
 
 from __future__ import annotations
 
-from typing import Any
+from nasplug.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str) -> Any:
-    if name == "SynflowPredictor":
-        from .predictor import SynflowPredictor
-
-        return SynflowPredictor
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, {"SynflowPredictor": "nasplug_synflow.predictor"})
 
 
 __all__ = ["SynflowPredictor"]

@@ -9,8 +9,7 @@ Import-light: torch is imported only when a torch-backed name is first used.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from nasplug.lazy import lazy_exports
 
 from .encoding import (ARCH_PREFIX, EDGES, NUM_ARCHITECTURES, OP_NAMES, all_architectures,
                        arch_index, convert_op_indices_micro_to_str, convert_str_to_op_indices,
@@ -31,13 +30,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'nasplug_tnb101' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 
 __all__ = [
