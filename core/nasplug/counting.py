@@ -26,6 +26,14 @@ NAS-Bench-Suite-Zero files such as ``zc_nasbench201.json``) come from
 These functions work for any ``nn.Module`` whose forward takes one tensor. They
 leave the model as it was: training flags are restored, no gradients or
 BatchNorm statistics are recorded (eval mode, ``torch.no_grad``).
+
+Counting without running: a model may define ``static_stats(input_shape)``
+returning the same ``{"params": n, "flops": n}`` from its structure alone (or
+``None`` to fall back to the forward pass). Search spaces whose feature-map
+shapes are fixed by the macro skeleton (NAS-Bench-201) do, with
+:func:`sequence_stats`, which applies the same per-leaf rules to shapes
+propagated by the layers' own formulas. ``model_stats(..., static=False)``
+always runs the forward pass (the reference the static path is tested against).
 """
 
 from __future__ import annotations
@@ -88,6 +96,74 @@ def _flops_of(module: nn.Module, inp: torch.Tensor, out: torch.Tensor) -> int:
     return 0
 
 
+class _ShapeOnly:
+    """What :func:`_flops_of` reads of a tensor: its shape and element count."""
+
+    __slots__ = ("shape",)
+
+    def __init__(self, shape: Sequence[int]) -> None:
+        self.shape = tuple(int(s) for s in shape)
+
+    def numel(self) -> int:
+        return math.prod(self.shape)
+
+
+def _window_out(size: int, kernel: int, stride: int, pad: int, dilation: int = 1) -> int:
+    return (size + 2 * pad - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def leaf_output_shape(module: nn.Module, shape: Sequence[int]) -> tuple[int, ...] | None:
+    """The output shape of one call of ``module`` (a leaf) on an input of ``shape``,
+    from the layer's own formula; ``None`` for layers this does not know."""
+    shape = tuple(shape)
+    if isinstance(module, nn.Conv2d):
+        if isinstance(module.padding, str) or len(shape) != 4:
+            return None
+        n, _, h, w = shape
+        k, s, p, d = module.kernel_size, module.stride, module.padding, module.dilation
+        return (n, module.out_channels, _window_out(h, k[0], s[0], p[0], d[0]),
+                _window_out(w, k[1], s[1], p[1], d[1]))
+    if isinstance(module, (nn.BatchNorm2d, nn.Identity) + _RELU_TYPES):
+        return shape
+    if isinstance(module, (nn.AvgPool2d, nn.MaxPool2d)):
+        if getattr(module, "ceil_mode", False) or len(shape) != 4:
+            return None
+        k = _pair(module.kernel_size)
+        s = _pair(module.stride if module.stride is not None else module.kernel_size)
+        p = _pair(module.padding)
+        d = _pair(getattr(module, "dilation", 1))
+        n, c, h, w = shape
+        return (n, c, _window_out(h, k[0], s[0], p[0], d[0]), _window_out(w, k[1], s[1], p[1], d[1]))
+    if isinstance(module, (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)) and len(shape) == 4:
+        out = _pair(module.output_size)
+        return (shape[0], shape[1], out[0] or shape[2], out[1] or shape[3])
+    if isinstance(module, nn.Flatten):
+        start, end = module.start_dim % len(shape), module.end_dim % len(shape)
+        return shape[:start] + (math.prod(shape[start:end + 1]),) + shape[end + 1:]
+    if isinstance(module, nn.Linear):
+        return shape[:-1] + (module.out_features,)
+    return None
+
+
+def _leaves(module: nn.Module) -> list[nn.Module]:
+    return [m for _, m in module.named_modules() if next(iter(m.children()), None) is None]
+
+
+def sequence_stats(module: nn.Module, shape: Sequence[int]) -> tuple[int, int, tuple[int, ...]] | None:
+    """``(params, flops, output shape)`` of ``module`` when its leaves run one after
+    another on an input of ``shape`` (a chain such as ReLU-Conv-BN), by the rules
+    above, without running it; ``None`` if a leaf's output shape is unknown."""
+    params = flops = 0
+    for leaf in _leaves(module):
+        out = leaf_output_shape(leaf, shape)
+        if out is None:
+            return None
+        params += sum(p.numel() for _, p in leaf.named_parameters(recurse=False) if p is not None)
+        flops += _flops_of(leaf, _ShapeOnly(shape), _ShapeOnly(out))
+        shape = out
+    return params, flops, tuple(shape)
+
+
 def _first_tensor(value):
     if isinstance(value, torch.Tensor):
         return value
@@ -117,16 +193,26 @@ def _example_input(model: nn.Module, inputs_or_shape) -> torch.Tensor:
     return torch.rand(*shape, device=device, dtype=dtype)
 
 
-def model_stats(model: nn.Module, inputs_or_shape: torch.Tensor | Sequence[int]) -> dict[str, int]:
+def model_stats(model: nn.Module, inputs_or_shape: torch.Tensor | Sequence[int], *,
+                static: bool = True) -> dict[str, int]:
     """``{"params": n, "flops": n}`` (raw counts) of one batch-1 forward pass, NASLib's way.
 
     ``inputs_or_shape``: an input batch (its first sample is used) or a full input
     shape such as ``(1, 3, 32, 32)`` (the batch dimension is set to 1; values
-    are uniform random, as tensorwatch draws them).
+    are uniform random, as tensorwatch draws them). With ``static`` (default),
+    a model's ``static_stats`` answers without a forward pass when it can.
     """
+    static_stats = getattr(model, "static_stats", None) if static else None
+    if callable(static_stats):
+        shape = list(inputs_or_shape.shape if isinstance(inputs_or_shape, torch.Tensor) else inputs_or_shape)
+        if shape:
+            shape[0] = 1
+            found = static_stats(tuple(int(s) for s in shape))
+            if found is not None:
+                return found
     x = _example_input(model, inputs_or_shape)
     stats: dict[int, tuple[int, int]] = {}
-    leaves = [m for _, m in model.named_modules() if next(iter(m.children()), None) is None]
+    leaves = _leaves(model)
 
     def hook(module, args, output):
         inp, out = _first_tensor(args), _first_tensor(output)
@@ -161,9 +247,8 @@ def count_parameters(model: nn.Module, inputs_or_shape: torch.Tensor | Sequence[
     if inputs_or_shape is not None:
         return model_stats(model, inputs_or_shape)["params"] / 1e6
     total = 0
-    for _, module in model.named_modules():
-        if next(iter(module.children()), None) is None:
-            total += sum(p.numel() for _, p in module.named_parameters(recurse=False) if p is not None)
+    for module in _leaves(model):
+        total += sum(p.numel() for _, p in module.named_parameters(recurse=False) if p is not None)
     return total / 1e6
 
 

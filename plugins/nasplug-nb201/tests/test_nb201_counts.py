@@ -60,13 +60,27 @@ def test_params_and_flops_equal_naslib(spaces):
     for dataset, key, params, flops in _entries():
         ss = spaces[dataset]
         g = ss.build(key)
-        stats = model_stats(g, (1, *ss.input_shape))
+        stats = model_stats(g, (1, *ss.input_shape), static=False)  # a real forward pass
+        if model_stats(g, (1, *ss.input_shape)) != stats:  # the structural count (static_stats)
+            mismatches.append((dataset, key, "static_stats differs", model_stats(g, (1, *ss.input_shape)), stats))
         got = (stats["params"] / 1e6, stats["flops"] / 1e6)
         # NASLib stores params/1e6 and flops/1e6 as floats: integers counts must agree exactly
         if round(got[0] * 1e6) != round(params * 1e6) or round(got[1] * 1e6) != round(flops * 1e6):
             mismatches.append((dataset, key, got, (params, flops)))
         assert count_parameters(g) == stats["params"] / 1e6
     assert not mismatches, mismatches[:5]
+
+
+def test_static_stats_only_for_what_it_can_count(spaces):
+    ss = spaces["cifar10"]
+    g = ss.build((2, 3, 4, 0, 1, 3))
+    assert g.static_stats((1, 3, 32, 32)) == model_stats(g, (1, 3, 32, 32), static=False)
+    assert g.static_stats((1, 3, 16, 16)) is None  # another input size: counted by a forward pass
+    assert model_stats(g, (1, 3, 16, 16)) == model_stats(g, (1, 3, 16, 16), static=False)
+    assert ss.static_stats((1, 3, 32, 32)) is None  # nothing chosen or parsed yet
+    g.edges[2, 3]["op"].edge_1_2 = nn.Sequential(nn.Conv2d(16, 16, 3, padding=1), nn.Dropout())
+    g.edges[2, 3]["op"]._ops[0] = g.edges[2, 3]["op"].edge_1_2
+    assert g.static_stats((1, 3, 32, 32)) is None  # a layer whose shape rule it does not know
 
 
 def test_counting_leaves_the_model_as_it_was(spaces):

@@ -25,7 +25,7 @@ from nasplug.errors import ArchitectureError, NasplugError
 from nasplug.graph import Graph
 
 from . import conversions as conv
-from .primitives import ResNetBasicblock, Sequential, Stem, make_op
+from .primitives import Identity, ResNetBasicblock, Sequential, Stem, Zero, make_op
 
 #: Channels of the three stages (NAS-Bench-201 paper, Sec. 2.1: 16, 32, 64).
 STAGE_CHANNELS = (16, 32, 64)
@@ -308,3 +308,51 @@ class NasBench201SearchSpace(Graph):
         for op in self._chain:
             x = op(x)
         return x
+
+    def static_stats(self, input_shape: tuple[int, ...]) -> dict[str, int] | None:
+        """NASLib's parameter and FLOP counts of the parsed network without running it.
+
+        :func:`nasplug.counting.model_stats` asks this first. Every part's input
+        shape follows from the skeleton: each cell op keeps its input's shape,
+        the residual blocks halve the resolution. Each part is counted by
+        :func:`nasplug.counting.sequence_stats` (the same per-leaf rules as the
+        forward-pass counter). ``None`` (count by a forward pass) before
+        ``parse()``, for another input size, or for a part it does not know.
+        """
+        from nasplug.counting import sequence_stats
+
+        if self._chain is None or tuple(input_shape[1:]) != self.input_shape:
+            return None
+        shape = (1, *self.input_shape)
+        params = flops = 0
+        for op in self._chain:
+            if isinstance(op, NasBench201Cell):
+                if op._ops is None:
+                    return None
+                for cell_op in op._ops:
+                    if isinstance(cell_op, (Identity, Zero)):
+                        continue  # no parameters, no FLOPs, same shape
+                    found = sequence_stats(cell_op, shape)
+                    if found is None or found[2] != shape:
+                        return None
+                    params, flops = params + found[0], flops + found[1]
+                continue
+            if isinstance(op, ResNetBasicblock):
+                parts = [(op.conv_a, shape), (op.conv_b, None)]
+                if op.downsample is not None:
+                    parts.append((op.downsample, shape))
+                out = shape
+                for part, part_shape in parts:
+                    found = sequence_stats(part, out if part_shape is None else part_shape)
+                    if found is None:
+                        return None
+                    params, flops = params + found[0], flops + found[1]
+                    if part is op.conv_a or part is op.conv_b:
+                        out = found[2]
+                shape = out
+                continue
+            found = sequence_stats(op, shape)
+            if found is None:
+                return None
+            params, flops, shape = params + found[0], flops + found[1], found[2]
+        return {"params": params, "flops": flops}
