@@ -83,6 +83,17 @@ def test_static_stats_only_for_what_it_can_count(spaces):
     assert g.static_stats((1, 3, 32, 32)) is None  # a layer whose shape rule it does not know
 
 
+def test_counts_do_not_run_the_network(spaces):
+    g = spaces["ImageNet16-120"].build((3, 2, 4, 0, 1, 2))
+    calls = []
+    g.register_forward_pre_hook(lambda module, args: calls.append(module))
+    expected = model_stats(g, (1, 3, 16, 16), static=False)
+    assert len(calls) == 1  # the reference count runs one forward pass
+    assert count_flops(g, torch.zeros(4, 3, 16, 16)) == expected["flops"] / 1e6
+    assert count_parameters(g, (1, 3, 16, 16)) == expected["params"] / 1e6
+    assert len(calls) == 1  # the structural count runs none
+
+
 def test_counting_leaves_the_model_as_it_was(spaces):
     g = spaces["cifar10"].build((2, 3, 4, 0, 2, 3))
     g.train()
