@@ -24,7 +24,9 @@ on a shared machine disturbs less than wall-clock time.
 
 (c) ``--check-counts``: the flops and params predictors on all 491 cells x 3
 datasets of ``naslib/zc_nasbench201_sample.json`` against NASLib's numbers
-(exact equality), with milliseconds per cell.
+(exact equality), with milliseconds per cell, next to the same count taken by
+a batch-1 forward pass with counting hooks (``model_stats(..., static=False)``,
+the way NASLib/tensorwatch count), in the same run.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ import torch
 from scipy.stats import spearmanr
 
 import nasplug
+from nasplug.counting import model_stats
 from nasplug.metrics import Metric
 from nasplug.zerocost import NASLIB_FAILURE_SCORE
 
@@ -175,12 +178,17 @@ def check_counts(args) -> dict:
     for dataset, cells in data.items():
         space = nasplug.get_search_space("nasbench201", dataset=dataset)
         shape_batch = torch.zeros(1, *space.input_shape)
-        mismatches, times = [], {"flops": [], "params": []}
+        mismatches, times = [], {"flops": [], "params": [], "forward": []}
         for key, ref in cells.items():
             graph = build(space, key)
             t = time.perf_counter()
             f = flops.query(graph, [shape_batch])
             times["flops"].append(time.perf_counter() - t)
+            t = time.perf_counter()  # baseline: the same count by a batch-1 forward pass with hooks
+            reference = model_stats(graph, shape_batch, static=False)
+            times["forward"].append(time.perf_counter() - t)
+            if reference["flops"] / 1e6 != f:
+                mismatches.append((key, "static != forward-pass count", f, reference["flops"] / 1e6))
             t = time.perf_counter()
             n = params.query(graph)
             times["params"].append(time.perf_counter() - t)
@@ -188,6 +196,7 @@ def check_counts(args) -> dict:
                 mismatches.append((key, f, ref["flops"], n, ref["params"]))
         out[dataset] = {"cells": len(cells), "mismatches": len(mismatches), "examples": mismatches[:3],
                         "flops_ms": 1000 * statistics.median(times["flops"]),
+                        "forward_count_ms": 1000 * statistics.median(times["forward"]),
                         "params_ms": 1000 * statistics.median(times["params"])}
         print(f"  counts {dataset}: {len(cells)} cells, {len(mismatches)} mismatches", file=sys.stderr)
     return out
@@ -217,7 +226,9 @@ def print_report(result: dict | None, counts: dict | None) -> None:
         print("flops/params vs NASLib's zc_nasbench201_sample.json:")
         for dataset, row in counts.items():
             print(f"  {dataset:<15} {row['cells']} cells, {row['mismatches']} mismatches; "
-                  f"flops {row['flops_ms']:.1f} ms/cell, params {row['params_ms']:.2f} ms/cell")
+                  f"flops {row['flops_ms']:.2f} ms/cell (counting by a forward pass: "
+                  f"{row['forward_count_ms']:.1f} ms, {row['forward_count_ms'] / row['flops_ms']:.0f}x), "
+                  f"params {row['params_ms']:.2f} ms/cell")
 
 
 def main(argv=None) -> int:

@@ -59,6 +59,43 @@ def test_scoring_copy_absorbs_every_change():
     assert_unchanged(before, model)
 
 
+class InPlaceSnipish(Snipish):
+    name = "inplacesnipish"
+    in_place = True
+
+
+class InPlaceFailing(ZeroCostPredictor):
+    name = "inplacefailing"
+    in_place = True
+
+    def compute(self, ctx):
+        assert ctx.net.training and all(p.requires_grad and p.grad is None for p in ctx.net.parameters())
+        ctx.loss()
+        raise RuntimeError("midway")
+
+
+def _model_with_state():
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatten(),
+                          nn.Linear(4 * 6 * 6, 10))
+    model(torch.randn(4, 3, 8, 8)).sum().backward()  # grads and BN statistics to keep
+    model.eval()
+    model[4].bias.requires_grad_(False)  # a frozen parameter stays frozen
+    return model
+
+
+def test_in_place_scoring_restores_the_model_and_matches_the_copy():
+    model, batch = _model_with_state(), tiny_batch()
+    before = snapshot(model)
+    score = InPlaceSnipish().query(model, [batch])
+    assert_unchanged(before, model)
+    assert model[1].track_running_stats and model[1].running_mean is not None
+    assert score == Snipish().query(model, [batch])  # the deep-copy path gives the same number
+    with pytest.raises(ScoringError, match="midway"):
+        InPlaceFailing().query(model, [batch])
+    assert_unchanged(before, model)  # restored after a failure too
+    assert model[1].track_running_stats
+
+
 def test_scores_in_training_mode_with_batch_statistics():
     model = tiny_classifier().eval()
     x, y = tiny_batch()

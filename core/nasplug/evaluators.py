@@ -260,6 +260,21 @@ def _chunks(items: Sequence[str], size: int) -> Iterable[tuple[str, ...]]:
         yield tuple(items[start:start + size])
 
 
+#: the largest job sent to a worker (architectures)
+MAX_CHUNK = 16
+
+
+def _guided_chunks(items: Sequence[str], workers: int) -> Iterable[tuple[str, ...]]:
+    """Jobs for ``workers`` parallel workers: large first, shrinking to single
+    architectures at the end (guided scheduling), so few jobs carry the run and
+    no worker sits idle while another finishes a large last job."""
+    start, workers = 0, max(1, int(workers))
+    while start < len(items):
+        size = max(1, min(MAX_CHUNK, (len(items) - start) // (4 * workers)))
+        yield tuple(items[start:start + size])
+        start += size
+
+
 def evaluate_task(predictor: Any, search_space: str, dataset: str, *,
                   test_size: int = DEFAULT_TEST_SIZE, seed: int = DEFAULT_SEED,
                   batch_size: int = DEFAULT_BATCH_SIZE, split: str = DEFAULT_SPLIT,
@@ -317,10 +332,13 @@ def evaluate_task(predictor: Any, search_space: str, dataset: str, *,
             synthetic=bool(synthetic), download=bool(download),
             plugins=PluginSpec.from_plugin_manager(get_plugin_manager()),
             torch_threads=executor.worker_threads)
-        if chunk_size is None:
-            chunk_size = 1 if not executor.needs_pickling else max(
-                1, min(16, len(todo) // (4 * max(1, executor.workers)) or 1))
-        jobs = [ScoringJob(ctx, part) for part in _chunks(todo, chunk_size)]
+        if chunk_size is not None:
+            parts = _chunks(todo, chunk_size)
+        elif executor.needs_pickling:
+            parts = _guided_chunks(todo, executor.workers)
+        else:
+            parts = _chunks(todo, 1)
+        jobs = [ScoringJob(ctx, part) for part in parts]
         results = {a: (c.score, c.error, c.seconds) for a, c in cached.items()}
         started = time.perf_counter()
         bar = _progress_bar(len(set(archs)), len(cached), f"{name} {task}", progress)

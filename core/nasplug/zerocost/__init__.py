@@ -6,7 +6,12 @@ else lives here, once:
 
 - **a scoring copy**: ``query`` deep-copies the model, so the caller's graph
   (weights, ``.grad``, BN running statistics, train/eval flags, requires_grad)
-  is never changed and nothing carries over from one query to the next;
+  is never changed and nothing carries over from one query to the next.
+  Proxies that only read weights (``in_place = True``: snip, grad_norm, grasp,
+  fisher, jacov) skip the copy: they score the caller's model itself and
+  every flag, ``.grad`` and BN statistic is put back afterwards, even when
+  scoring fails (a deep copy of a NAS-Bench-201 network costs about as much as
+  a quarter of a jacov query);
 - **mode**: the copy is put in training mode (BN normalises with batch
   statistics), as NASLib scores a freshly built network; proxies that set
   ``batchnorm = False`` (synflow) get BN layers that act as the identity;
@@ -82,6 +87,14 @@ class ZeroCostPredictor(Predictor):
     ``copy_model``
         False for proxies that only read the model (flops, params): ``compute``
         then receives the caller's model and must not change it.
+    ``in_place``
+        True for proxies that run the model in training mode and take
+        gradients but never write a weight (no in-place change of
+        ``.data``, no masks): ``compute`` gets the caller's model, switched
+        to the scoring state (training mode, every parameter requiring grad,
+        no ``.grad``, BN without running statistics) and restored afterwards,
+        instead of a deep copy. Ignored when ``batchnorm`` is False or
+        ``dtype`` is set (those need a copy).
     ``dtype``
         ``"float64"`` to score a double-precision copy (synflow).
     ``needs_input_shape``
@@ -94,6 +107,7 @@ class ZeroCostPredictor(Predictor):
     requires_data = True
     batchnorm = True
     copy_model = True
+    in_place = False
     dtype: str | None = None
     needs_input_shape = True
 

@@ -94,11 +94,11 @@ def model_device(model: nn.Module) -> torch.device:
     return torch.device("cpu")
 
 
-def scoring_copy(graph: nn.Module, *, batchnorm: bool = True, dtype: torch.dtype | None = None) -> nn.Module:
-    """A deep copy of ``graph`` in training mode, ready to be scored and thrown away."""
-    net = copy.deepcopy(graph)
-    if dtype is not None:
-        net = net.to(dtype)
+_BN_STATE = ("track_running_stats", "running_mean", "running_var", "num_batches_tracked")
+
+
+def _to_scoring_state(net: nn.Module) -> None:
+    """Training mode, every parameter requiring grad without ``.grad``, BN without running statistics."""
     net.train()
     for p in net.parameters():
         p.grad = None
@@ -106,19 +106,50 @@ def scoring_copy(graph: nn.Module, *, batchnorm: bool = True, dtype: torch.dtype
     for m in net.modules():
         if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats:
             # training mode normalises with batch statistics: running ones are never read,
-            # so the copy does not keep (and update) them
+            # so scoring neither keeps nor updates them
             m.track_running_stats = False
             m.running_mean = m.running_var = m.num_batches_tracked = None
+
+
+def scoring_copy(graph: nn.Module, *, batchnorm: bool = True, dtype: torch.dtype | None = None) -> nn.Module:
+    """A deep copy of ``graph`` in training mode, ready to be scored and thrown away."""
+    net = copy.deepcopy(graph)
+    if dtype is not None:
+        net = net.to(dtype)
+    _to_scoring_state(net)
     if not batchnorm:
         disable_batchnorm(net)
     return net
 
 
+@contextlib.contextmanager
+def scoring_in_place(graph: nn.Module) -> Iterator[nn.Module]:
+    """``graph`` itself in the scoring state of :func:`scoring_copy`; on exit (also on
+    an error) every module's mode, each parameter's ``requires_grad`` and ``.grad``,
+    and every BN layer's running statistics are exactly what they were."""
+    modes = [(m, m.training) for m in graph.modules()]
+    params = [(p, p.requires_grad, p.grad) for p in graph.parameters()]
+    norms = [(m, [getattr(m, name) for name in _BN_STATE]) for m in graph.modules()
+             if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    try:
+        _to_scoring_state(graph)
+        yield graph
+    finally:
+        for m, training in modes:
+            m.training = training
+        for p, requires_grad, grad in params:
+            p.requires_grad_(requires_grad)
+            p.grad = grad
+        for m, values in norms:
+            for name, value in zip(_BN_STATE, values):
+                setattr(m, name, value)
+
+
 class ScoringContext:
     """What a proxy's ``compute`` works with.
 
-    ``net`` is the scoring copy (or, for ``copy_model = False`` proxies, the
-    caller's model), ``inputs``/``targets`` the batch on ``net``'s device
+    ``net`` is the scoring copy (or, for ``copy_model = False`` and ``in_place``
+    proxies, the caller's model), ``inputs``/``targets`` the batch on ``net``'s device
     (``None`` for data-free proxies without a loader), ``loss_fn`` the task's
     loss, ``layers`` the Conv2d/Linear modules and ``input_shape`` the shape of
     one input sample.
@@ -227,16 +258,21 @@ def score(predictor: Any, graph: Any, dataloader: Iterable | None) -> float:
     try:
         with torch.random.fork_rng(devices=cuda):
             torch.manual_seed(predictor.seed)
-            if predictor.copy_model:
-                net = scoring_copy(graph, batchnorm=predictor.batchnorm, dtype=_as_dtype(predictor.dtype))
-            else:
-                net = graph
-            inputs = targets = None
-            if batch is not None:
-                inputs = batch[0].to(device)
-                targets = batch[1].to(device) if batch[1] is not None else None
-            ctx = ScoringContext(net, inputs, targets, select_loss(graph), input_shape, name)
-            raw = float(predictor.compute(ctx))
+            in_place = (predictor.copy_model and getattr(predictor, "in_place", False)
+                        and predictor.batchnorm and predictor.dtype is None and isinstance(graph, nn.Module))
+            with contextlib.ExitStack() as stack:
+                if in_place:
+                    net = stack.enter_context(scoring_in_place(graph))
+                elif predictor.copy_model:
+                    net = scoring_copy(graph, batchnorm=predictor.batchnorm, dtype=_as_dtype(predictor.dtype))
+                else:
+                    net = graph
+                inputs = targets = None
+                if batch is not None:
+                    inputs = batch[0].to(device)
+                    targets = batch[1].to(device) if batch[1] is not None else None
+                ctx = ScoringContext(net, inputs, targets, select_loss(graph), input_shape, name)
+                raw = float(predictor.compute(ctx))
     except ScoringError:
         raise
     except NasplugError:

@@ -21,6 +21,7 @@ class FisherPredictor(ZeroCostPredictor):
 
     name = "fisher"
     description = "Per-channel Fisher saliency of Conv2d/Linear outputs (Turner et al. 2020)"
+    in_place = True  # reads weights, never writes them: no deep copy needed
 
     def compute(self, ctx) -> float:
         import torch

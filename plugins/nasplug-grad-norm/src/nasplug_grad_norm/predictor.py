@@ -15,6 +15,7 @@ class GradNormPredictor(ZeroCostPredictor):
 
     name = "grad_norm"
     description = "Sum of per-layer gradient norms (Abdelfattah et al. 2021)"
+    in_place = True  # reads weights, never writes them: no deep copy needed
 
     def compute(self, ctx) -> float:
         grads = ctx.weight_grads(ctx.loss())

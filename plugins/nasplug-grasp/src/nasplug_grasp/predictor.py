@@ -18,6 +18,7 @@ class GraspPredictor(ZeroCostPredictor):
 
     name = "grasp"
     description = "Gradient signal preservation -w*(Hg) (Wang et al. 2020)"
+    in_place = True  # reads weights, never writes them: no deep copy needed
 
     def compute(self, ctx) -> float:
         grads = ctx.weight_grads(ctx.loss(), create_graph=True)

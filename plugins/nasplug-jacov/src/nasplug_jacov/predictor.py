@@ -26,6 +26,7 @@ class JacovPredictor(ZeroCostPredictor):
 
     name = "jacov"
     description = "Jacobian covariance score (Mellor et al. 2020)"
+    in_place = True  # reads weights, never writes them: no deep copy needed
 
     def compute(self, ctx) -> float:
         import numpy as np

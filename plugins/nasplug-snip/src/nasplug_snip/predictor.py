@@ -15,6 +15,7 @@ class SnipPredictor(ZeroCostPredictor):
 
     name = "snip"
     description = "Connection sensitivity |dL/dw * w| (Lee et al. 2019)"
+    in_place = True  # reads weights, never writes them: no deep copy needed
 
     def compute(self, ctx) -> float:
         grads = ctx.weight_grads(ctx.loss())
