@@ -104,6 +104,7 @@ def test_pool_executor_gives_the_in_process_scores(toy):
                            batch_size=16, store=False)
     with get_executor("pool", workers=2) as pool:
         assert pool.worker_threads >= 1
+        pool.start()  # as the CLI does: workers boot before the first job
         pooled = evaluate_task(resolve_predictor("toygradnorm"), "toyspace", "cifar10",
                                test_size=6, batch_size=16, store=False, executor=pool)
         flaky = evaluate_task(resolve_predictor("toyflaky"), "toyspace", "cifar10",
@@ -153,6 +154,20 @@ def test_executor_registry_and_errors(toy, monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
     with pytest.raises(NasplugError, match=r"pip install 'nasplug\[ray\]'"):
         get_executor("ray")
+
+
+def test_a_started_pool_that_is_never_used_is_terminated_on_close():
+    from nasplug.executors import PoolExecutor
+
+    executor = PoolExecutor(workers=2, threads_per_worker=1)
+    executor.start()
+    processes = list(executor._pool._processes.values())
+    assert len(processes) == 2
+    executor.close()  # e.g. the run stopped on bad input before any job
+    for process in processes:
+        process.join(30)
+        assert not process.is_alive()
+    assert executor._pool is None
 
 
 def test_pool_worker_that_dies_is_an_error_not_a_hang():

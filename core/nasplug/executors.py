@@ -269,6 +269,13 @@ def run_scoring_job(job: ScoringJob) -> list[CellResult]:
     return [score_one(state, job.context, arch) for arch in job.archs]
 
 
+def _warm_up_worker() -> None:
+    """Load the process-wide plugin manager (entry points), as most jobs will need it."""
+    from .plugins import get_plugin_manager
+
+    get_plugin_manager()
+
+
 def _init_pool_worker(threads: int) -> None:
     # Set before torch is imported in this fresh (spawned) process.
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
@@ -314,6 +321,9 @@ class Executor:
     def map(self, fn: Callable, jobs: Iterable) -> Iterator:
         raise NotImplementedError
 
+    def start(self) -> None:
+        """Start workers ahead of the first ``map`` (optional; ``map`` starts them anyway)."""
+
     def close(self) -> None:
         """Release workers."""
 
@@ -354,6 +364,8 @@ class PoolExecutor(Executor):
         super().__init__(workers=available_cores() if workers is None else workers, **options)
         self.worker_threads = int(threads_per_worker or max(1, available_cores() // self.workers))
         self._pool = None
+        self._warming: list = []
+        self._mapped = False
 
     def _get_pool(self):
         if self._pool is None:
@@ -368,11 +380,19 @@ class PoolExecutor(Executor):
                                              initargs=(self.worker_threads,))
         return self._pool
 
+    def start(self) -> None:
+        """Spawn every worker now and let it import torch and load the plugins, so
+        that happens while the caller is still loading tables and data."""
+        if self._pool is None:
+            pool = self._get_pool()
+            self._warming = [pool.submit(_warm_up_worker) for _ in range(self.workers)]
+
     def map(self, fn: Callable, jobs: Iterable) -> Iterator:
         from concurrent.futures import as_completed
         from concurrent.futures.process import BrokenProcessPool
 
         pool = self._get_pool()
+        self._mapped = True
         futures = [pool.submit(fn, job) for job in jobs]
         try:
             for future in as_completed(futures):
@@ -395,6 +415,8 @@ class PoolExecutor(Executor):
             self._pool = None
 
     def close(self) -> None:
+        if self._pool is not None and not self._mapped:
+            self._terminate()  # started but never used (e.g. the run stopped on bad input)
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None

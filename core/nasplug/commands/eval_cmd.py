@@ -168,10 +168,7 @@ def eval_command(predictors, benchmarks, test_size, seed, batch_size, split, dat
     Scores are cached in a SQLite store in the cache directory ($NASPLUG_CACHE), so a
     repeated run is instant and an interrupted one resumes.
     """
-    from ..evaluators import (check_task, evaluate_task, failure_summary, installed_tasks,
-                              resolve_predictor)
     from ..executors import get_executor
-    from ..store import ScoreStore
 
     if test_size < 1:
         raise NasplugError(f"--test-size must be at least 1, got {test_size}")
@@ -183,6 +180,23 @@ def eval_command(predictors, benchmarks, test_size, seed, batch_size, split, dat
         raise NasplugError(f"--output: folder {str(Path(output).parent)!r} does not exist")
     if plot and not Path(plot).resolve().parent.is_dir():
         raise NasplugError(f"--plot: folder {str(Path(plot).parent)!r} does not exist")
+    if executor is None:
+        executor = "ray" if address else "pool" if workers and workers > 1 else "inprocess"
+    runner = get_executor(executor, workers=workers, address=address)
+    try:
+        runner.start()  # workers boot while this process resolves predictors and loads tables
+        _run(runner, executor, predictors, benchmarks, test_size, seed, batch_size, split, data_dir,
+             output, plot, no_cache, synthetic_data, download, no_progress)
+    finally:
+        runner.close()
+
+
+def _run(runner, executor, predictors, benchmarks, test_size, seed, batch_size, split, data_dir,
+         output, plot, no_cache, synthetic_data, download, no_progress):
+    from ..evaluators import (check_task, evaluate_task, failure_summary, installed_tasks,
+                              resolve_predictor)
+    from ..store import ScoreStore
+
     instances = [resolve_predictor(p) for p in predictors]
     options = dict(data_dir=data_dir, batch_size=batch_size, split=split,
                    synthetic=synthetic_data, download=download)
@@ -204,9 +218,6 @@ def eval_command(predictors, benchmarks, test_size, seed, batch_size, split, dat
             raise NasplugError("no installed benchmark task has its data; install a benchmark "
                                "plugin and set NASPLUG_DATA or --data-dir (see 'nasplug list')")
 
-    if executor is None:
-        executor = "ray" if address else "pool" if workers and workers > 1 else "inprocess"
-    runner = get_executor(executor, workers=workers, address=address)
     store = False if no_cache else ScoreStore()
     results = []
     try:
@@ -221,7 +232,6 @@ def eval_command(predictors, benchmarks, test_size, seed, batch_size, split, dat
         click.echo(f"interrupted: {kept}", err=True)
         sys.exit(130)
     finally:
-        runner.close()
         if store:
             store.close()
 
