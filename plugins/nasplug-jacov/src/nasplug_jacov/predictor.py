@@ -6,7 +6,8 @@ batch (one row per sample, flattened; BatchNorm in training mode, as NASLib),
 ``C`` the correlation matrix of its rows and ``v`` the eigenvalues of ``C``:
 ``score = -sum(log(v + 1e-5) + 1 / (v + 1e-5))``. Works for any output shape
 (logits or images). The eigenvalues are computed with a symmetric solver
-(``numpy.linalg.eigvalsh``; NASLib uses ``eig``, same values up to rounding).
+(``torch.linalg.eigvalsh`` in float64; NASLib uses NumPy's ``eig``, same values
+up to rounding).
 A network whose input gradient is constant for a sample (its output does not
 depend on its input) has no correlation matrix: a ``ScoringError`` (NASLib
 scores those ``-1e8``). No transformation.
@@ -29,7 +30,6 @@ class JacovPredictor(ZeroCostPredictor):
     in_place = True  # reads weights, never writes them: no deep copy needed
 
     def compute(self, ctx) -> float:
-        import numpy as np
         import torch
 
         inputs = ctx.require_inputs()
@@ -38,12 +38,13 @@ class JacovPredictor(ZeroCostPredictor):
         x = inputs.detach().requires_grad_(True)
         y = ctx.forward(x)
         (jac,) = torch.autograd.grad(y, x, torch.ones_like(y))
-        jac = jac.reshape(jac.shape[0], -1).detach().cpu().double().numpy()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            corr = np.corrcoef(jac)
-        if not np.isfinite(corr).all():
+        # float64, in torch rather than NumPy: NumPy's BLAS threads would keep spinning
+        # after the eigensolver and slow down the convolutions of the next query
+        jac = jac.reshape(jac.shape[0], -1).detach().double()
+        corr = torch.corrcoef(jac)
+        if not bool(torch.isfinite(corr).all()):
             raise ScoringError(self.method_type, "the input gradient is constant for some sample "
                                "(the output does not depend on the input)")
-        v = np.linalg.eigvalsh(corr)
+        v = torch.linalg.eigvalsh(corr)
         k = EIGENVALUE_EPSILON
-        return float(-np.sum(np.log(v + k) + 1.0 / (v + k)))
+        return float(-(torch.log(v + k) + 1.0 / (v + k)).sum())
