@@ -364,7 +364,6 @@ class PoolExecutor(Executor):
         super().__init__(workers=available_cores() if workers is None else workers, **options)
         self.worker_threads = int(threads_per_worker or max(1, available_cores() // self.workers))
         self._pool = None
-        self._warming: list = []
         self._mapped = False
 
     def _get_pool(self):
@@ -385,7 +384,8 @@ class PoolExecutor(Executor):
         that happens while the caller is still loading tables and data."""
         if self._pool is None:
             pool = self._get_pool()
-            self._warming = [pool.submit(_warm_up_worker) for _ in range(self.workers)]
+            for _ in range(self.workers):
+                pool.submit(_warm_up_worker)
 
     def map(self, fn: Callable, jobs: Iterable) -> Iterator:
         from concurrent.futures import as_completed
