@@ -213,3 +213,45 @@ def test_proxy_plugins_register_without_importing_torch():
     listed, torch_loaded = out.stdout.strip().splitlines()
     assert torch_loaded == "False"
     assert listed == str(sorted(names.split(",")))
+
+
+def test_double_backward_batchnorm_matches_pytorch_to_second_order():
+    from nasplug.zerocost.engine import batchnorm_train
+
+    torch.manual_seed(0)
+    x = torch.randn(4, 3, 5, 5, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(3, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(3, dtype=torch.float64, requires_grad=True)
+    ours = lambda x, w, b: batchnorm_train(x, w, b, 1e-5)  # noqa: E731
+    assert torch.autograd.gradcheck(ours, (x, w, b))
+    assert torch.autograd.gradgradcheck(ours, (x, w, b))
+    assert torch.autograd.gradgradcheck(lambda x: batchnorm_train(x, None, None, 1e-5), (x,))
+    native = lambda x, w, b: nn.functional.batch_norm(x, None, None, w, b, training=True, eps=1e-5)  # noqa: E731
+    gy, v = torch.randn_like(x), torch.randn_like(x)
+    results = []
+    for fn in (ours, native):
+        y = fn(x, w, b)
+        loss = (y * gy).sum() + (y ** 3).sum()
+        gx, gw, gb = torch.autograd.grad(loss, (x, w, b), create_graph=True)
+        second = torch.autograd.grad((gx * v).sum() + 1.3 * gw.sum() + 0.7 * gb.sum(), (x, w, b))
+        results.append((y, gx, gw, gb) + second)
+    for mine, reference in zip(*results):
+        assert torch.allclose(mine, reference, rtol=1e-9, atol=1e-9)
+
+
+def test_double_backward_batchnorm_context_patches_only_inside():
+    from nasplug.zerocost.engine import ScoringContext, _to_scoring_state
+
+    model = _model_with_state()
+    evaluation = nn.BatchNorm2d(4).eval()  # running statistics: left to PyTorch's own forward
+    _to_scoring_state(model)
+    ctx = ScoringContext(model, *tiny_batch(), nn.CrossEntropyLoss(), (3, 8, 8), "t")
+    with ctx.double_backward_batchnorm():
+        assert "forward" in vars(model[1])
+        x = torch.randn(2, 4, 3, 3)
+        assert torch.allclose(model[1](x), nn.functional.batch_norm(
+            x, None, None, model[1].weight, model[1].bias, training=True))
+    assert "forward" not in vars(model[1])
+    with ScoringContext(evaluation, None, None, None, (4, 3, 3), "t").double_backward_batchnorm():
+        x = torch.randn(2, 4, 3, 3)
+        assert torch.equal(evaluation(x), nn.BatchNorm2d.forward(evaluation, x))
