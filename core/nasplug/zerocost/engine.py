@@ -145,119 +145,6 @@ def scoring_in_place(graph: nn.Module) -> Iterator[nn.Module]:
                 setattr(m, name, value)
 
 
-# -- BatchNorm for double backpropagation ---------------------------------------------
-#
-# PyTorch differentiates its BatchNorm backward with a general composite formula
-# (~30 full-size multiplications per layer), 41% of grasp's time. The functions
-# below compute the same training-mode BatchNorm2d with a backward whose own
-# backward is written out: for dx = a * P(dy), a = gamma * r, r = 1/sqrt(var + eps),
-# xhat = (x - mean) * r and P(u) = u - mean(u) - xhat * mean(u * xhat) (per channel),
-# and an incoming gradient v of dx:
-#   d<v, dx>/d dy    = a * P(v)                         (P is self-adjoint)
-#   d<v, dx>/d x     = -a * r * (xhat * (cov(v, dy) - S_v * S_d) + S_d * P(v) + S_v * P(dy))
-#   d<v, dx>/d gamma = r * M * (cov(v, dy) - S_v * S_d)
-# with S_u = mean(u * xhat), cov(v, dy) = mean(v * dy) - mean(v) * mean(dy), M elements
-# per channel; plus the terms of gradients arriving at dgamma = sum(dy * xhat) and
-# dbeta = sum(dy). Checked by gradcheck/gradgradcheck in float64 (tests).
-
-_BN_DIMS = (0, 2, 3)
-
-
-def _bn_normalised(x: torch.Tensor, eps: float) -> tuple[torch.Tensor, torch.Tensor]:
-    centred = x - x.mean(_BN_DIMS, keepdim=True)
-    r = (centred * centred).mean(_BN_DIMS, keepdim=True).add_(eps).rsqrt_()
-    return centred.mul_(r), r
-
-
-def _bn_project(u: torch.Tensor, xhat: torch.Tensor) -> torch.Tensor:
-    return u - u.mean(_BN_DIMS, keepdim=True) - xhat * (u * xhat).mean(_BN_DIMS, keepdim=True)
-
-
-class _BatchNormTrainBackward(torch.autograd.Function):
-    """The backward of training-mode BatchNorm2d, with its own backward written out."""
-
-    @staticmethod
-    def forward(ctx, dy, x, weight, eps):
-        xhat, r = _bn_normalised(x, eps)
-        a = r if weight is None else weight.view(1, -1, 1, 1) * r
-        dx = a * _bn_project(dy, xhat)
-        dgamma = None if weight is None else (dy * xhat).sum(_BN_DIMS)
-        ctx.save_for_backward(dy, x, weight)
-        ctx.eps = eps
-        return dx, dgamma, dy.sum(_BN_DIMS)
-
-    @staticmethod
-    @torch.autograd.function.once_differentiable
-    def backward(ctx, v, g_gamma, g_beta):
-        dy, x, weight = ctx.saved_tensors
-        xhat, r = _bn_normalised(x, ctx.eps)
-        p_dy = _bn_project(dy, xhat)
-        grad_dy = grad_x = grad_w = None
-        if v is not None:
-            a = r if weight is None else weight.view(1, -1, 1, 1) * r
-            p_v = _bn_project(v, xhat)
-            grad_dy = a * p_v
-            s_v = (v * xhat).mean(_BN_DIMS, keepdim=True)
-            s_d = (dy * xhat).mean(_BN_DIMS, keepdim=True)
-            cov = ((v * dy).mean(_BN_DIMS, keepdim=True)
-                   - v.mean(_BN_DIMS, keepdim=True) * dy.mean(_BN_DIMS, keepdim=True))
-            grad_x = -(a * r) * (xhat * (cov - s_v * s_d) + s_d * p_v + s_v * p_dy)
-            if weight is not None and ctx.needs_input_grad[2]:
-                grad_w = (r * (x.numel() // x.shape[1]) * (cov - s_v * s_d)).view(-1)
-        if g_gamma is not None and weight is not None:
-            g = g_gamma.view(1, -1, 1, 1)
-            grad_dy = g * xhat if grad_dy is None else grad_dy + g * xhat
-            grad_x = g * r * p_dy if grad_x is None else grad_x + g * r * p_dy
-        if g_beta is not None:
-            g = g_beta.view(1, -1, 1, 1).expand_as(dy)
-            grad_dy = g if grad_dy is None else grad_dy + g
-        return grad_dy, grad_x, grad_w, None
-
-
-class _BatchNormTrain(torch.autograd.Function):
-    """Training-mode BatchNorm2d (batch statistics, no running ones)."""
-
-    @staticmethod
-    def forward(ctx, x, weight, bias, eps):
-        ctx.save_for_backward(x, weight)
-        ctx.eps = eps
-        ctx.has_bias = bias is not None
-        return torch.nn.functional.batch_norm(x, None, None, weight, bias, training=True, eps=eps)
-
-    @staticmethod
-    def backward(ctx, dy):
-        x, weight = ctx.saved_tensors
-        dx, dgamma, dbeta = _BatchNormTrainBackward.apply(dy, x, weight, ctx.eps)
-        return dx, dgamma, dbeta if ctx.has_bias else None, None
-
-
-def batchnorm_train(x: torch.Tensor, weight: torch.Tensor | None, bias: torch.Tensor | None,
-                    eps: float) -> torch.Tensor:
-    """Training-mode BatchNorm2d whose double backward is cheap (see above)."""
-    return _BatchNormTrain.apply(x, weight, bias, eps)
-
-
-def _batchnorm_train_forward(module: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    if x.dim() != 4 or not module.training or module.running_mean is not None:
-        return type(module).forward(module, x)
-    return batchnorm_train(x, module.weight, module.bias, module.eps)
-
-
-@contextlib.contextmanager
-def double_backward_batchnorm(net: nn.Module) -> Iterator[None]:
-    """Within the block, ``net``'s BatchNorm2d layers (training mode, batch statistics)
-    use :func:`batchnorm_train`: same values and gradients, cheaper second derivatives."""
-    patched = [m for m in net.modules()
-               if isinstance(m, nn.BatchNorm2d) and "forward" not in vars(m)]
-    for m in patched:
-        m.forward = _batchnorm_train_forward.__get__(m)
-    try:
-        yield
-    finally:
-        for m in patched:
-            del m.forward
-
-
 class ScoringContext:
     """What a proxy's ``compute`` works with.
 
@@ -333,11 +220,6 @@ class ScoringContext:
         finally:
             for handle in handles:
                 handle.remove()
-
-    def double_backward_batchnorm(self):
-        """Context manager for proxies that differentiate twice (grasp): see
-        :func:`double_backward_batchnorm`. Run the forward pass inside it."""
-        return double_backward_batchnorm(self.net)
 
     @staticmethod
     def sum_layers(per_layer: Iterable[torch.Tensor]) -> float:

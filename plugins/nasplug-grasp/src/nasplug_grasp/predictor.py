@@ -21,14 +21,13 @@ class GraspPredictor(ZeroCostPredictor):
     in_place = True  # reads weights, never writes them: no deep copy needed
 
     def compute(self, ctx) -> float:
-        with ctx.double_backward_batchnorm():  # same numbers, a cheaper BN double backward
-            grads = ctx.weight_grads(ctx.loss(), create_graph=True)
-            z = None
-            for g in grads:
-                if g.requires_grad:  # weights the loss reaches
-                    term = (g.detach() * g).sum()
-                    z = term if z is None else z + term
-            if z is None:
-                return 0.0
-            hg = ctx.weight_grads(z)
+        grads = ctx.weight_grads(ctx.loss(), create_graph=True)
+        z = None
+        for g in grads:
+            if g.requires_grad:  # weights the loss reaches
+                term = (g.detach() * g).sum()
+                z = term if z is None else z + term
+        if z is None:
+            return 0.0
+        hg = ctx.weight_grads(z)
         return ctx.sum_layers(-w.detach() * h for w, h in zip(ctx.weights, hg))
