@@ -15,6 +15,11 @@ ground truth, and the rank agreement of the two.
 ``--cells`` cells from all 15,625, each scored as ``bench_proxies.py`` scores
 (a seeded batch per cell); rho against test accuracy per sample, then pooled.
 
+(c) ``--augmented N``: on N of NASLib's cells, the proxy on a plain batch and on
+the same images prepared as NASLib's CIFAR-10 training loader prepares them
+(4-pixel zero padding, random 32x32 crop, random horizontal flip), each against
+validation accuracy and NASLib's scores. nasplug itself never augments.
+
 A cell the proxy cannot score counts as NASLib's -1e8 (as in NASLib's data).
 """
 
@@ -47,6 +52,8 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=3)
     parser.add_argument("--cells", type=int, default=400)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--augmented", type=int, default=0, metavar="N",
+                        help="also compare plain and NASLib-augmented batches on N of NASLib's cells")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -84,6 +91,9 @@ def main() -> int:
           f"{rho(ours_each, theirs):.3f} (batch per cell); failed cells: NASLib "
           f"{sum(v <= -1e7 for v in theirs)}, nasplug {sum(v <= -1e7 for v in ours_fixed)}")
 
+    if args.augmented:
+        compare_augmented(args, space, proxy, naslib, ddir)
+
     pool = api.architectures(Metric.TEST_ACCURACY)
     drawn = random.Random(2026).sample(pool, args.samples * args.cells)
     pooled_scores, pooled_acc, per_sample = [], [], []
@@ -100,6 +110,43 @@ def main() -> int:
           f"(mean {statistics.mean(per_sample):.3f}); pooled {len(pooled_acc)} cells: "
           f"{rho(pooled_scores, pooled_acc):.3f}")
     return 0
+
+
+def compare_augmented(args, space, proxy, naslib, ddir) -> None:
+    import numpy as np
+
+    from nasplug.data import CIFAR10_MEAN, CIFAR10_STD
+
+    images = np.load(ddir / "images" / "cifar10_train.npz", allow_pickle=False)
+    mean = torch.tensor(CIFAR10_MEAN).view(1, 3, 1, 1)
+    std = torch.tensor(CIFAR10_STD).view(1, 3, 1, 1)
+
+    def batch(seed: int, augment: bool):
+        rng = np.random.default_rng(seed)
+        index = rng.choice(len(images["y"]), 64, replace=False)
+        x = torch.from_numpy(images["x"][index]).permute(0, 3, 1, 2).float().div(255)
+        if augment:  # NASLib: RandomCrop(32, padding=4), RandomHorizontalFlip
+            padded = torch.nn.functional.pad(x, (4, 4, 4, 4))
+            crops = []
+            for img in padded:
+                i, j = rng.integers(0, 9, size=2)
+                crop = img[:, i:i + 32, j:j + 32]
+                crops.append(crop.flip(-1) if rng.random() < 0.5 else crop)
+            x = torch.stack(crops)
+        return ((x - mean) / std).contiguous(), torch.from_numpy(images["y"][index]).long()
+
+    keys = random.Random(7).sample(sorted(naslib), args.augmented)
+    plain, augmented = [], []
+    for i, key in enumerate(keys):
+        torch.manual_seed(i)
+        net = space.build(ast.literal_eval(key))
+        plain.append(proxy.query(net, [batch(i, False)]))
+        augmented.append(proxy.query(net, [batch(i, True)]))
+    val = [naslib[k]["val_accuracy"] for k in keys]
+    theirs = [naslib[k][args.proxy] for k in keys]
+    print(f"(c) {len(keys)} of NASLib's cells: rho vs val: NASLib's scores {rho(theirs, val):.3f}, "
+          f"plain batch {rho(plain, val):.3f}, NASLib-augmented batch {rho(augmented, val):.3f}; "
+          f"agreement with NASLib {rho(plain, theirs):.3f} / {rho(augmented, theirs):.3f}")
 
 
 if __name__ == "__main__":
