@@ -412,6 +412,13 @@ class PoolExecutor(Executor):
             for process in processes:
                 if process.is_alive():
                     process.terminate()
+            for process in processes:
+                # SIGTERM can be lost by a worker still starting up (it arrives while the
+                # new process runs its parent's signal handlers, e.g. Ray's): then kill it
+                process.join(5)
+                if process.is_alive():
+                    process.kill()
+                    process.join(5)
             self._pool = None
 
     def close(self) -> None:
