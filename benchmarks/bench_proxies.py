@@ -99,6 +99,7 @@ def floor_seconds(graph, batch) -> tuple[float, float]:
 def run_quality_and_speed(args) -> dict:
     ddir = data_dir()
     api = nasplug.get_dataset_api("nasbench201", "cifar10", data_dir=ddir)
+    torch.manual_seed(args.seed)  # the stem, residual blocks and head every cell shares
     space = nasplug.get_search_space("nasbench201", dataset="cifar10")
     dataset = nasplug.get_registry().get("datasets", "cifar10")(data_dir=ddir)
     cells = random.Random(args.seed).sample(api.architectures(Metric.TEST_ACCURACY), args.cells)
