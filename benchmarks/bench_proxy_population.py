@@ -58,6 +58,7 @@ def main() -> int:
     torch.set_num_threads(args.threads)
 
     ddir = get_data_dir()
+    torch.manual_seed(0)  # the stem, residual blocks and head every cell shares
     space = nasplug.get_search_space("nasbench201", dataset="cifar10")
     api = nasplug.get_dataset_api("nasbench201", "cifar10", data_dir=ddir)
     proxy = nasplug.get_predictor(args.proxy, on_failure="naslib")
