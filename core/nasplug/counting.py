@@ -149,6 +149,11 @@ def _leaves(module: nn.Module) -> list[nn.Module]:
     return [m for _, m in module.named_modules() if next(iter(m.children()), None) is None]
 
 
+def _own_params(module: nn.Module) -> int:
+    """Parameters held directly by ``module`` (tensorwatch counts them per leaf)."""
+    return sum(p.numel() for _, p in module.named_parameters(recurse=False) if p is not None)
+
+
 def sequence_stats(module: nn.Module, shape: Sequence[int]) -> tuple[int, int, tuple[int, ...]] | None:
     """``(params, flops, output shape)`` of ``module`` when its leaves run one after
     another on an input of ``shape`` (a chain such as ReLU-Conv-BN), by the rules
@@ -158,7 +163,7 @@ def sequence_stats(module: nn.Module, shape: Sequence[int]) -> tuple[int, int, t
         out = leaf_output_shape(leaf, shape)
         if out is None:
             return None
-        params += sum(p.numel() for _, p in leaf.named_parameters(recurse=False) if p is not None)
+        params += _own_params(leaf)
         flops += _flops_of(leaf, _ShapeOnly(shape), _ShapeOnly(out))
         shape = out
     return params, flops, tuple(shape)
@@ -216,7 +221,7 @@ def model_stats(model: nn.Module, inputs_or_shape: torch.Tensor | Sequence[int],
 
     def hook(module, args, output):
         inp, out = _first_tensor(args), _first_tensor(output)
-        params = sum(p.numel() for _, p in module.named_parameters(recurse=False) if p is not None)
+        params = _own_params(module)
         flops = _flops_of(module, inp, out) if inp is not None and out is not None else 0
         stats[id(module)] = (params, flops)
 
@@ -248,7 +253,7 @@ def count_parameters(model: nn.Module, inputs_or_shape: torch.Tensor | Sequence[
         return model_stats(model, inputs_or_shape)["params"] / 1e6
     total = 0
     for module in _leaves(model):
-        total += sum(p.numel() for _, p in module.named_parameters(recurse=False) if p is not None)
+        total += _own_params(module)
     return total / 1e6
 
 

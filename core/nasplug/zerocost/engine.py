@@ -260,13 +260,14 @@ def score(predictor: Any, graph: Any, dataloader: Iterable | None) -> float:
             torch.manual_seed(predictor.seed)
             in_place = (predictor.copy_model and getattr(predictor, "in_place", False)
                         and predictor.batchnorm and predictor.dtype is None and isinstance(graph, nn.Module))
-            with contextlib.ExitStack() as stack:
-                if in_place:
-                    net = stack.enter_context(scoring_in_place(graph))
-                elif predictor.copy_model:
-                    net = scoring_copy(graph, batchnorm=predictor.batchnorm, dtype=_as_dtype(predictor.dtype))
-                else:
-                    net = graph
+            if in_place:
+                scoring = scoring_in_place(graph)
+            elif predictor.copy_model:
+                scoring = contextlib.nullcontext(scoring_copy(
+                    graph, batchnorm=predictor.batchnorm, dtype=_as_dtype(predictor.dtype)))
+            else:
+                scoring = contextlib.nullcontext(graph)
+            with scoring as net:
                 inputs = targets = None
                 if batch is not None:
                     inputs = batch[0].to(device)

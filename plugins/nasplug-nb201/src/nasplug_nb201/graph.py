@@ -323,36 +323,31 @@ class NasBench201SearchSpace(Graph):
 
         if self._chain is None or tuple(input_shape[1:]) != self.input_shape:
             return None
-        shape = (1, *self.input_shape)
-        params = flops = 0
-        for op in self._chain:
-            if isinstance(op, NasBench201Cell):
-                if op._ops is None:
-                    return None
-                for cell_op in op._ops:
-                    if isinstance(cell_op, (Identity, Zero)):
-                        continue  # no parameters, no FLOPs, same shape
-                    found = sequence_stats(cell_op, shape)
-                    if found is None or found[2] != shape:
-                        return None
-                    params, flops = params + found[0], flops + found[1]
-                continue
-            if isinstance(op, ResNetBasicblock):
-                parts = [(op.conv_a, shape), (op.conv_b, None)]
-                if op.downsample is not None:
-                    parts.append((op.downsample, shape))
-                out = shape
-                for part, part_shape in parts:
-                    found = sequence_stats(part, out if part_shape is None else part_shape)
-                    if found is None:
-                        return None
-                    params, flops = params + found[0], flops + found[1]
-                    if part is op.conv_a or part is op.conv_b:
-                        out = found[2]
-                shape = out
-                continue
-            found = sequence_stats(op, shape)
+        totals = {"params": 0, "flops": 0}
+
+        def count(module: nn.Module, shape: tuple[int, ...]) -> tuple[int, ...]:
+            found = sequence_stats(module, shape)
             if found is None:
-                return None
-            params, flops, shape = params + found[0], flops + found[1], found[2]
-        return {"params": params, "flops": flops}
+                raise LookupError(module)
+            totals["params"] += found[0]
+            totals["flops"] += found[1]
+            return found[2]
+
+        shape = (1, *self.input_shape)
+        try:
+            for op in self._chain:
+                if isinstance(op, NasBench201Cell):
+                    if op._ops is None:
+                        return None
+                    for cell_op in op._ops:  # Identity and Zero: no parameters, no FLOPs
+                        if not isinstance(cell_op, (Identity, Zero)) and count(cell_op, shape) != shape:
+                            return None
+                elif isinstance(op, ResNetBasicblock):
+                    if op.downsample is not None:
+                        count(op.downsample, shape)
+                    shape = count(op.conv_b, count(op.conv_a, shape))
+                else:
+                    shape = count(op, shape)
+        except LookupError:
+            return None
+        return totals
