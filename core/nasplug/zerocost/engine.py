@@ -13,6 +13,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import torch
 from torch import nn
 
+from ..allocator import keep_freed_memory
 from ..errors import DataError, NasplugError
 from . import ScoringError
 
@@ -241,6 +242,7 @@ def _as_dtype(name: str | None) -> torch.dtype | None:
 
 def score(predictor: Any, graph: Any, dataloader: Iterable | None) -> float:
     """Run ``predictor.compute`` on a scoring copy of ``graph``; enforce the failure contract."""
+    keep_freed_memory()  # once per process: see nasplug.allocator
     name = predictor.method_type
     batch = first_batch(dataloader)
     if batch is None and predictor.requires_data:
