@@ -35,7 +35,7 @@ ENV = "NASPLUG_KEEP_FREED_MEMORY"
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
 MMAP_THRESHOLD = 32 << 20
-TRIM_THRESHOLD = 256 << 20
+TRIM_THRESHOLD = 2**31 - 1  # the largest value mallopt takes: 2 GiB
 
 _applied: bool | None = None
 
