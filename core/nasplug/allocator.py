@@ -4,16 +4,17 @@ PyTorch on the CPU allocates every tensor with the C library's ``malloc``. With
 glibc's defaults, a multi-megabyte buffer (a NAS-Bench-201 activation at batch
 64 is 4 MiB) is handed back to the operating system when it is freed, and the
 next one has to be faulted in again page by page. On the virtual machines this
-project is measured on that costs more than the convolution that fills the
-buffer: a 16-channel 32x32 convolution backward at batch 64 takes 6-7 ms
-instead of 1.9 ms, and grasp spends a sixth of its time there (measured in
-``benchmarks/bench_proxies.py``).
+project is measured on that costs more than the work that fills the buffer: a
+16-channel 32x32 convolution backward at batch 64 takes 6-7 ms instead of
+1.8-1.9 ms, and grasp runs at 3.18x the compute floor instead of 2.77x
+(``benchmarks/bench_second_order.py``).
 
 :func:`keep_freed_memory` sets two ``mallopt`` parameters so that such buffers
 are reused from the heap: ``M_MMAP_THRESHOLD`` (allocations below it come from
-the heap, default 32 MiB, glibc's maximum) and ``M_TRIM_THRESHOLD`` (free
-memory the heap keeps before shrinking, default 256 MiB). The cost is that up
-to that much freed memory stays with the process. nasplug calls it once, at
+the heap: 32 MiB, glibc's maximum) and ``M_TRIM_THRESHOLD`` (free memory the
+heap keeps before shrinking: 2 GiB, the largest value ``mallopt`` takes). The
+cost is that the process keeps its peak memory instead of shrinking between
+architectures. nasplug calls it once, at
 its first zero-cost query (every ``nasplug eval`` worker included).
 
 It does nothing where the allocator is not glibc's, when the user chose the
