@@ -6,7 +6,7 @@ glibc's defaults, a multi-megabyte buffer (a NAS-Bench-201 activation at batch
 next one has to be faulted in again page by page. On the virtual machines this
 project is measured on that costs more than the work that fills the buffer: a
 16-channel 32x32 convolution backward at batch 64 takes 6-7 ms instead of
-1.8-1.9 ms, and grasp runs at 3.18x the compute floor instead of 2.77x
+1.8-1.9 ms, and grasp runs at 3.01x the compute floor instead of 2.77x
 (``benchmarks/bench_second_order.py``).
 
 :func:`keep_freed_memory` sets two ``mallopt`` parameters so that such buffers
