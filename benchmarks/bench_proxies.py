@@ -13,6 +13,10 @@ validation accuracy). A cell a proxy cannot score counts as NASLib's -1e8.
 ``--data-cells M`` scores the data-dependent proxies (jacov, snip, grad_norm,
 grasp, fisher) on the first M cells only (the report says how many each used).
 
+``--augment`` prepares each batch as NASLib's training loader does (random
+crop of the zero-padded image, horizontal flip: the cifar10 dataset's
+``augment=True``), as NASLib's published scores were computed.
+
 (b) Speed, on the first ``--speed-cells`` of those cells (after one warm-up cell):
 median seconds per cell of each proxy's ``query`` (scoring copy included), the
 compute floor measured on the same model and batch in the same process (one
@@ -101,7 +105,7 @@ def run_quality_and_speed(args) -> dict:
     api = nasplug.get_dataset_api("nasbench201", "cifar10", data_dir=ddir)
     torch.manual_seed(args.seed)  # the stem, residual blocks and head every cell shares
     space = nasplug.get_search_space("nasbench201", dataset="cifar10")
-    dataset = nasplug.get_registry().get("datasets", "cifar10")(data_dir=ddir)
+    dataset = nasplug.get_registry().get("datasets", "cifar10")(data_dir=ddir, augment=args.augment)
     cells = random.Random(args.seed).sample(api.architectures(Metric.TEST_ACCURACY), args.cells)
     proxies = [p for p in args.proxies.split(",") if p]
     predictors = {p: nasplug.get_predictor(p, on_failure="naslib") for p in proxies}
@@ -152,6 +156,7 @@ def run_quality_and_speed(args) -> dict:
             print(f"  {i + 1}/{len(cells)} cells, {time.time() - start:.0f} s", file=sys.stderr, flush=True)
 
     result = {"cells": len(cells), "speed_cells": min(args.speed_cells, len(cells)), "batch": args.batch,
+              "augmentation": dataset.augmentation("train"),
               "threads": torch.get_num_threads(), "seed": args.seed,
               "floor_s": statistics.median(floors) if floors else None,
               "build_s": statistics.median(builds) if builds else None, "proxies": {}}
@@ -206,7 +211,8 @@ def check_counts(args) -> dict:
 def print_report(result: dict | None, counts: dict | None) -> None:
     if result:
         print(f"NAS-Bench-201 CIFAR-10: {result['cells']} seeded random cells (seed {result['seed']}), "
-              f"batch {result['batch']}, {result['threads']} threads")
+              f"batch {result['batch']}, {result['threads']} threads"
+              + (f"; batches augmented ({result['augmentation']})" if result.get("augmentation") else ""))
         if result["floor_s"] is not None:
             print(f"speed on {result['speed_cells']} cells: floor (fwd+bwd) {result['floor_s']:.3f} s/cell, "
                   f"build+parse {result['build_s']:.3f} s/cell (NASLib {NASLIB_BUILD_SECONDS})")
@@ -241,6 +247,8 @@ def main(argv=None) -> int:
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--augment", action="store_true",
+                        help="batches as NASLib's training loader makes them (random crop, flip)")
     parser.add_argument("--proxies", default=",".join(PROXIES))
     parser.add_argument("--check-counts", action="store_true", help="flops/params on all 491 x 3 NASLib cells")
     parser.add_argument("--json", help="also write the results to this JSON file")

@@ -59,6 +59,18 @@ def test_synthetic_data_is_labelled_everywhere(toy, tmp_path):
     assert doc["summary"][0]["synthetic"] is True and doc["settings"]["synthetic_data"] is True
 
 
+
+def test_augmented_batches_are_labelled(toy, tmp_path):
+    out = tmp_path / "r.json"
+    res = run("--predictor", "toygradnorm", "--benchmark", "toybench/cifar10", "--test-size", "3",
+              "--batch-size", "8", "--augment", "--output", str(out))
+    assert res.exit_code == 0, res.output
+    assert "toyspace/cifar10 [augmented]" in res.stdout
+    doc = json.loads(out.read_text())
+    assert doc["settings"]["augment"] is True
+    assert "RandomCrop(32, padding=4)" in doc["summary"][0]["data"]["augmentation"]
+
+
 @pytest.mark.parametrize("args, message", [
     (["--predictor", "nope"], "unknown predictor 'nope'"),
     (["--predictor", "toyparams", "--benchmark", "toybench/imagenet"], "has no task 'imagenet'"),

@@ -121,3 +121,48 @@ def test_builtin_datasets_are_registered_by_the_core_plugin():
     names = get_registry().names("datasets")
     assert {"cifar10", "cifar100", "ImageNet16-120"} <= set(names)
     assert get_registry().entry("datasets", "cifar10").distribution == "nasplug"
+
+
+def _pixels(x, mean, std):
+    """Undo the normalisation: NHWC values in [0, 1]."""
+    return x.permute(0, 2, 3, 1).numpy() * np.array(std) + np.array(mean)
+
+
+@pytest.mark.parametrize("cls, mean, std, pad", [(Cifar10Dataset, CIFAR10_MEAN, CIFAR10_STD, 4),
+                                                 (ImageNet16Dataset, IMAGENET16_MEAN, IMAGENET16_STD, 2)])
+def test_augment_crops_the_zero_padded_image_and_flips_as_naslib(cls, mean, std, pad):
+    data = _data_dir()
+    plain_ds, aug_ds = cls(data_dir=data), cls(data_dir=data, augment=True)
+    x, y = plain_ds.get_batch(32, seed=5)
+    xa, ya = aug_ds.get_batch(32, seed=5)
+    assert (ya == y).all()  # the same images, only transformed
+    assert tuple(xa.shape) == tuple(x.shape)
+    xa2, _ = aug_ds.get_batch(32, seed=5)
+    assert (xa2 == xa).all()  # seeded
+    plain, aug = _pixels(x, mean, std), _pixels(xa, mean, std)
+    side = plain.shape[1]
+    padded = np.pad(plain, ((0, 0), (pad, pad), (pad, pad), (0, 0)))  # black, as RandomCrop(padding=)
+    offsets, flips = set(), 0
+    for n in range(len(x)):
+        windows = {(i, j): padded[n, i:i + side, j:j + side]
+                   for i in range(2 * pad + 1) for j in range(2 * pad + 1)}
+        found = [(i, j, f) for (i, j), w in windows.items() for f in (False, True)
+                 if np.allclose(w[:, ::-1] if f else w, aug[n], atol=1e-5)]
+        assert found, f"image {n} is not a (flipped) window of the padded image"
+        offsets.add(found[0][:2])
+        flips += found[0][2]
+    assert len(offsets) > 3 and 0 < flips < len(x)  # random crops and flips, not one fixed shift
+    info = aug_ds.batch_info(32)
+    assert info["augmentation"] == (f"NASLib's training transforms: RandomCrop({side}, padding={pad}), "
+                                    "RandomHorizontalFlip")
+    assert "augmentation" not in plain_ds.batch_info(32)
+
+
+def test_augment_leaves_the_test_split_and_synthetic_data_alone():
+    data = _data_dir()
+    plain, aug = Cifar10Dataset(data_dir=data), Cifar10Dataset(data_dir=data, augment=True)
+    assert (aug.get_batch(8, seed=1, split="test")[0] == plain.get_batch(8, seed=1, split="test")[0]).all()
+    assert aug.augmentation("test") is None and "augmentation" not in aug.batch_info(8, split="test")
+    syn = Cifar10Dataset(synthetic=True, augment=True)
+    assert syn.augmentation() is None
+    assert (syn.get_batch(4, seed=0)[0] == Cifar10Dataset(synthetic=True).get_batch(4, seed=0)[0]).all()

@@ -200,3 +200,22 @@ def test_pool_worker_that_dies_is_an_error_not_a_hang():
             list(executor.map(os._exit, [3]))
     finally:
         executor.close()
+
+
+def test_augmented_batches_are_labelled_and_cached_apart(toy, tmp_path):
+    import nasplug
+    from nasplug.evaluators import evaluate_task
+    from nasplug.store import ScoreStore
+
+    with ScoreStore(tmp_path / "s.sqlite") as store:
+        plain = evaluate_task(nasplug.get_predictor("toygradnorm"), "toyspace", "cifar10",
+                              test_size=3, batch_size=16, store=store)
+        aug = evaluate_task(nasplug.get_predictor("toygradnorm"), "toyspace", "cifar10",
+                            test_size=3, batch_size=16, store=store, augment=True)
+        again = evaluate_task(nasplug.get_predictor("toygradnorm"), "toyspace", "cifar10",
+                              test_size=3, batch_size=16, store=store, augment=True)
+    assert "augmentation" not in plain["data"]
+    assert aug["data"]["augmentation"].startswith("NASLib's training transforms: RandomCrop(32, padding=4)")
+    assert aug["cached"] == 0 and again["cached"] == 3
+    assert aug["full_testpred"] != plain["full_testpred"]
+    assert again["full_testpred"] == aug["full_testpred"]

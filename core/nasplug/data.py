@@ -171,11 +171,40 @@ class ImageClassificationDataset(Dataset):
     source_hint: str = ""
     #: torchvision dataset class name used for ``download=True`` (None: no download)
     torchvision_class: str | None = None
+    #: zero padding of NASLib's training-loader random crop (``augment=True``)
+    crop_padding: int = 4
+    supports_augment = True
 
     def __init__(self, data_dir: Any = None, synthetic: bool = False, download: bool = False,
-                 **options: Any) -> None:
+                 augment: bool = False, **options: Any) -> None:
         super().__init__(data_dir=data_dir, synthetic=synthetic, **options)
         self.download = download
+        self.augment = bool(augment)
+
+    def augmentation(self, split: str = "train") -> str | None:
+        """What ``augment=True`` does to a batch of ``split`` (None: nothing)."""
+        if not self.augment or self.synthetic or split != "train":
+            return None
+        side = self.input_shape[-1]
+        return (f"NASLib's training transforms: RandomCrop({side}, padding={self.crop_padding}), "
+                "RandomHorizontalFlip")
+
+    def _augment(self, x, rng):
+        """NASLib's training transforms on an NCHW batch in [0, 1] (before normalising):
+        a random ``side x side`` window of the image zero-padded by ``crop_padding``
+        on every side, then a horizontal flip with probability 1/2, per image."""
+        import torch
+
+        pad = self.crop_padding
+        side_h, side_w = x.shape[-2:]
+        padded = torch.nn.functional.pad(x, (pad, pad, pad, pad))
+        offsets = rng.integers(0, 2 * pad + 1, size=(len(x), 2))
+        flips = rng.random(len(x)) < 0.5
+        out = torch.empty_like(x)
+        for n, ((i, j), flip) in enumerate(zip(offsets, flips)):
+            window = padded[n, :, i:i + side_h, j:j + side_w]
+            out[n] = window.flip(-1) if flip else window
+        return out
 
     # -- locating data --------------------------------------------------------
     def _root(self) -> Path:
@@ -268,6 +297,9 @@ class ImageClassificationDataset(Dataset):
             info["sampling"] = (f"batch of {batch_size} drawn with replacement from {n} images"
                                 if batch_size > n else f"batch of {batch_size} drawn without "
                                 f"replacement from {n} images")
+        augmentation = self.augmentation(split)
+        if augmentation:
+            info["augmentation"] = augmentation
         return info
 
     def describe(self) -> str:
@@ -297,6 +329,9 @@ class ImageClassificationDataset(Dataset):
         rng = np.random.default_rng([int(seed), SPLITS.index(split)])
         idx = rng.choice(n, size=batch_size, replace=batch_size > n)
         x = torch.from_numpy(imgs.x[idx]).permute(0, 3, 1, 2).float().div_(255.0)
+        if self.augmentation(split):
+            # a stream of its own: the same seed picks the same images with or without
+            x = self._augment(x, np.random.default_rng([int(seed), SPLITS.index(split), 1]))
         mean = torch.tensor(self.mean, dtype=torch.float32).view(1, 3, 1, 1)
         std = torch.tensor(self.std, dtype=torch.float32).view(1, 3, 1, 1)
         x = ((x - mean) / std).contiguous()
@@ -379,6 +414,7 @@ class ImageNet16Dataset(ImageClassificationDataset):
 
     name = "ImageNet16-120"
     input_shape = (3, 16, 16)
+    crop_padding = 2  # NASLib: RandomCrop(16, padding=2)
     num_classes = IMAGENET16_CLASSES
     mean, std = IMAGENET16_MEAN, IMAGENET16_STD
     folders = ("ImageNet16-120", "ImageNet16")
@@ -420,6 +456,16 @@ class ImageNet16Dataset(ImageClassificationDataset):
 
 
 BUILTIN_DATASETS: list = [Cifar10Dataset, Cifar100Dataset, ImageNet16Dataset]
+
+
+def augment_option(name: str, augment: bool) -> dict:
+    """``{"augment": True}`` when ``augment`` is asked for and dataset ``name`` supports it, else ``{}``
+    (a dataset without NASLib's augmentation scores plain batches; its batch info says so)."""
+    from .plugins import get_registry
+
+    if not augment:
+        return {}
+    return {"augment": True} if getattr(get_registry().get("datasets", name), "supports_augment", False) else {}
 
 
 def get_dataset(name: str, data_dir: Any = None, synthetic: bool = False, **options: Any) -> Dataset:

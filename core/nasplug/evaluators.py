@@ -228,31 +228,36 @@ def installed_tasks(search_spaces: Iterable[str] | None = None) -> list[tuple[st
 
 
 def _dataset_info(dataset: str, batch_size: int, split: str, data_dir, synthetic: bool,
-                  download: bool) -> dict:
+                  download: bool, augment: bool = False) -> dict:
     """Where the task's batch comes from; a DataError when its images are missing.
 
     Every predictor gets a real batch (or a synthetic one when asked for), also
     data-free ones, which read the input shape from it.
     """
-    from .data import get_dataset
+    from .data import augment_option, get_dataset
     from .plugins import get_registry
 
     if dataset not in get_registry().entries["datasets"]:
         raise DataError(f"no installed dataset plugin provides images for task {dataset!r}")
-    ds = get_dataset(dataset, data_dir=data_dir, synthetic=synthetic, download=download)
+    option = augment_option(dataset, augment)
+    ds = get_dataset(dataset, data_dir=data_dir, synthetic=synthetic, download=download, **option)
     info = dict(ds.batch_info(batch_size, split))
     info["synthetic"] = bool(info.get("synthetic", synthetic))
     info.setdefault("source", ds.describe())
+    if augment and not option:
+        info["augmentation"] = None
+        info["augmentation_note"] = f"{dataset} has no NASLib augmentation: plain batches"
     return info
 
 
 def check_task(search_space: str, dataset: str, *, data_dir=None, batch_size: int = DEFAULT_BATCH_SIZE,
-               split: str = DEFAULT_SPLIT, synthetic: bool = False, download: bool = False) -> None:
+               split: str = DEFAULT_SPLIT, synthetic: bool = False, download: bool = False,
+               augment: bool = False) -> None:
     """Raise the error that would stop an evaluation of this task (missing table or images)."""
     from .api import get_dataset_api
 
     get_dataset_api(search_space, dataset, data_dir=data_dir)
-    _dataset_info(dataset, batch_size, split, data_dir, synthetic, download)
+    _dataset_info(dataset, batch_size, split, data_dir, synthetic, download, augment)
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterable[tuple[str, ...]]:
@@ -279,7 +284,7 @@ def evaluate_task(predictor: Any, search_space: str, dataset: str, *,
                   test_size: int = DEFAULT_TEST_SIZE, seed: int = DEFAULT_SEED,
                   batch_size: int = DEFAULT_BATCH_SIZE, split: str = DEFAULT_SPLIT,
                   data_dir=None, synthetic: bool = False, download: bool = False,
-                  executor=None, store: Any = None, progress: bool = False,
+                  augment: bool = False, executor=None, store: Any = None, progress: bool = False,
                   dataset_api=None, archs: Sequence[str] | None = None,
                   chunk_size: int | None = None, pre_process: bool = True) -> dict:
     """Score ``test_size`` architectures of one task and compare with ground truth.
@@ -304,7 +309,7 @@ def evaluate_task(predictor: Any, search_space: str, dataset: str, *,
     api = dataset_api if dataset_api is not None else get_dataset_api(search_space, dataset,
                                                                       data_dir=data_dir)
     metric = getattr(api, "default_metric", None)
-    data = _dataset_info(dataset, batch_size, split, data_dir, synthetic, download)
+    data = _dataset_info(dataset, batch_size, split, data_dir, synthetic, download, augment)
     if archs is None:
         archs = api.sample(int(test_size), seed=int(seed))
     archs = [str(a) for a in archs]
@@ -313,6 +318,8 @@ def evaluate_task(predictor: Any, search_space: str, dataset: str, *,
     name, version = predictor_identity(predictor)
     task = f"{search_space}/{dataset}"
     batch_key = f"bs={int(batch_size)};split={split};data={data.get('source')}"
+    if data.get("augmentation"):  # augmented batches are other batches
+        batch_key += f";aug={data['augmentation']}"
     key = StoreKey(name, version, task, int(seed), batch_key)
     own_store = store is None
     if own_store:
@@ -330,6 +337,7 @@ def evaluate_task(predictor: Any, search_space: str, dataset: str, *,
             search_space=search_space, dataset=dataset, batch_size=int(batch_size),
             seed=int(seed), split=split, data_dir=str(data_dir) if data_dir else None,
             synthetic=bool(synthetic), download=bool(download),
+            augment=bool(data.get("augmentation")),
             plugins=PluginSpec.from_plugin_manager(get_plugin_manager()),
             torch_threads=executor.worker_threads)
         if chunk_size is not None:
@@ -457,7 +465,7 @@ class ZeroCostPredictorEvaluator:
                  batch_size: int | None = None, data_dir: Any = None, split: str | None = None,
                  synthetic: bool = False, download: bool = False, executor: Any = None,
                  workers: int | None = None, use_cache: bool = True, store: Any = None,
-                 progress: bool = False, log_results: bool = False) -> None:
+                 progress: bool = False, log_results: bool = False, augment: bool = False) -> None:
         self.predictor = resolve_predictor(predictor)
         self.config = config
         self.search_space = search_space if search_space is not None else _cfg(
@@ -470,6 +478,7 @@ class ZeroCostPredictorEvaluator:
         self.split = split or DEFAULT_SPLIT
         self.synthetic = bool(synthetic)
         self.download = bool(download)
+        self.augment = bool(augment)
         self.executor = executor
         self.workers = workers
         self.store = False if not use_cache else store
@@ -483,7 +492,8 @@ class ZeroCostPredictorEvaluator:
                 search_space_name(space), "dataset": self.dataset, "test_size": self.test_size,
                 "seed": self.seed, "batch_size": self.batch_size, "split": self.split,
                 "data_dir": str(self.data_dir) if self.data_dir else None,
-                "synthetic": self.synthetic, "predictor": predictor_name(self.predictor)}
+                "synthetic": self.synthetic, "augment": self.augment,
+                "predictor": predictor_name(self.predictor)}
 
     def adapt_search_space(self, search_space: Any, load_labeled: bool = False, scope: Any = None,
                            dataset_api: Any = None, dataset: str | None = None) -> None:
@@ -516,8 +526,9 @@ class ZeroCostPredictorEvaluator:
             result = evaluate_task(
                 self.predictor, space, self.dataset, test_size=self.test_size, seed=self.seed,
                 batch_size=self.batch_size, split=self.split, data_dir=self.data_dir,
-                synthetic=self.synthetic, download=self.download, executor=executor,
-                store=self.store, progress=self.progress, dataset_api=self.dataset_api)
+                synthetic=self.synthetic, download=self.download, augment=self.augment,
+                executor=executor, store=self.store, progress=self.progress,
+                dataset_api=self.dataset_api)
         finally:
             if own:
                 executor.close()
@@ -551,7 +562,8 @@ def full_evaluate_predictor(predictor: Any, test_size: int = DEFAULT_TEST_SIZE,
             check_task(space, task, data_dir=options.get("data_dir"),
                        batch_size=options.get("batch_size") or DEFAULT_BATCH_SIZE,
                        synthetic=options.get("synthetic", False),
-                       download=options.get("download", False))
+                       download=options.get("download", False),
+                       augment=options.get("augment", False))
         except DataError as exc:
             print(f"skipping {space}/{task}: {exc}")
             continue

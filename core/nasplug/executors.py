@@ -114,6 +114,7 @@ class ScoringContext:
     data_dir: str | None = None
     synthetic: bool = False
     download: bool = False
+    augment: bool = False
     plugins: PluginSpec = PluginSpec()
     torch_threads: int | None = None
 
@@ -203,7 +204,7 @@ def _state_for(ctx: ScoringContext) -> _State:
         torch.set_num_threads(int(ctx.torch_threads))
     _ensure_plugins(ctx.plugins)
     from .api import get_search_space
-    from .data import get_dataset
+    from .data import augment_option, get_dataset
 
     state = _State()
     state.predictor = build_predictor(ctx.predictor)
@@ -212,7 +213,7 @@ def _state_for(ctx: ScoringContext) -> _State:
     torch.manual_seed(int(ctx.seed))
     state.search_space = get_search_space(ctx.search_space, dataset=ctx.dataset)
     dataset = get_dataset(ctx.dataset, data_dir=ctx.data_dir, synthetic=ctx.synthetic,
-                          download=ctx.download)
+                          download=ctx.download, **augment_option(ctx.dataset, ctx.augment))
     state.loader = dataset.get_loader(ctx.batch_size, ctx.seed, ctx.split)
     _WORKER_STATE.clear()  # one context at a time keeps worker memory flat
     _WORKER_STATE[ctx] = state

@@ -64,7 +64,8 @@ def format_table(results: list[dict]) -> str:
                "prec@10", "s/arch", "data"]
     rows = []
     for r in results:
-        task = r["task"] + (" [synthetic]" if r.get("synthetic") else "")
+        task = r["task"] + (" [synthetic]" if r.get("synthetic") else "") + (
+            " [augmented]" if (r.get("data") or {}).get("augmentation") else "")
         rows.append([r["predictor"], task, str(r["n_scored"]), str(r["n_failed"]),
                      _fmt(r["kendalltau"]), _fmt(r["spearman"]), _fmt(r["pearson"]),
                      _fmt(r["precision_10"], ".2f"), _fmt(r["query_time"], ".3f"), _data_label(r)])
@@ -160,9 +161,13 @@ def write_output(results: list[dict], settings: dict, path: str) -> None:
 @click.option("--synthetic-data", is_flag=True,
               help="Score on random tensors of the right shape (results are labelled synthetic).")
 @click.option("--download", is_flag=True, help="Download CIFAR-10/100 into the data directory.")
+@click.option("--augment", is_flag=True,
+              help="Prepare train batches as NASLib's training loader does (random crop of the "
+                   "zero-padded image, horizontal flip), as NASLib's published scores were computed.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 def eval_command(predictors, benchmarks, test_size, seed, batch_size, split, data_dir, workers,
-                 executor, address, output, plot, no_cache, synthetic_data, download, no_progress):
+                 executor, address, output, plot, no_cache, synthetic_data, download, augment,
+                 no_progress):
     """Evaluate predictors on benchmark tasks: Kendall tau, Spearman and NASLib's other metrics.
 
     Scores are cached in a SQLite store in the cache directory ($NASPLUG_CACHE), so a
@@ -186,20 +191,20 @@ def eval_command(predictors, benchmarks, test_size, seed, batch_size, split, dat
     try:
         runner.start()  # workers boot while this process resolves predictors and loads tables
         _run(runner, executor, predictors, benchmarks, test_size, seed, batch_size, split, data_dir,
-             output, plot, no_cache, synthetic_data, download, no_progress)
+             output, plot, no_cache, synthetic_data, download, augment, no_progress)
     finally:
         runner.close()
 
 
 def _run(runner, executor, predictors, benchmarks, test_size, seed, batch_size, split, data_dir,
-         output, plot, no_cache, synthetic_data, download, no_progress):
+         output, plot, no_cache, synthetic_data, download, augment, no_progress):
     from ..evaluators import (check_task, evaluate_task, failure_summary, installed_tasks,
                               resolve_predictor)
     from ..store import ScoreStore
 
     instances = [resolve_predictor(p) for p in predictors]
     options = dict(data_dir=data_dir, batch_size=batch_size, split=split,
-                   synthetic=synthetic_data, download=download)
+                   synthetic=synthetic_data, download=download, augment=augment)
 
     if benchmarks:
         tasks = list(dict.fromkeys(t for b in benchmarks for t in _parse_benchmark(b)))
@@ -243,13 +248,15 @@ def _run(runner, executor, predictors, benchmarks, test_size, seed, batch_size, 
     for task, data in {r["task"]: r["data"] for r in results}.items():
         if data.get("with_replacement"):
             click.echo(f"note: {task}: {data.get('sampling')} ({data.get('source')})")
+        if data.get("augmentation_note"):
+            click.echo(f"note: {task}: {data['augmentation_note']}")
     if synthetic_data:
         click.echo("note: scores were computed on SYNTHETIC inputs (--synthetic-data), "
                    "not real images")
     settings = {"predictors": [r for r in dict.fromkeys(x["predictor"] for x in results)],
                 "tasks": [f"{s}/{t}" for s, t in tasks], "test_size": test_size, "seed": seed,
                 "batch_size": batch_size, "split": split, "executor": executor,
-                "workers": runner.workers, "synthetic_data": synthetic_data,
+                "workers": runner.workers, "synthetic_data": synthetic_data, "augment": augment,
                 "cache": not no_cache}
     if output:
         write_output(results, settings, output)
