@@ -48,6 +48,7 @@ import torch
 from scipy.stats import spearmanr
 
 import nasplug
+import nasplug.allocator
 from nasplug.counting import model_stats
 from nasplug.metrics import Metric
 from nasplug.zerocost import NASLIB_FAILURE_SCORE
@@ -157,6 +158,7 @@ def run_quality_and_speed(args) -> dict:
 
     result = {"cells": len(cells), "speed_cells": min(args.speed_cells, len(cells)), "batch": args.batch,
               "augmentation": dataset.augmentation("train"),
+              "malloc_keeps_freed_memory": nasplug.allocator.keep_freed_memory(),
               "threads": torch.get_num_threads(), "seed": args.seed,
               "floor_s": statistics.median(floors) if floors else None,
               "build_s": statistics.median(builds) if builds else None, "proxies": {}}
@@ -212,7 +214,8 @@ def print_report(result: dict | None, counts: dict | None) -> None:
     if result:
         print(f"NAS-Bench-201 CIFAR-10: {result['cells']} seeded random cells (seed {result['seed']}), "
               f"batch {result['batch']}, {result['threads']} threads"
-              + (f"; batches augmented ({result['augmentation']})" if result.get("augmentation") else ""))
+              + (f"; batches augmented ({result['augmentation']})" if result.get("augmentation") else "")
+              + f"; malloc keeps freed memory: {result.get('malloc_keeps_freed_memory')}")
         if result["floor_s"] is not None:
             print(f"speed on {result['speed_cells']} cells: floor (fwd+bwd) {result['floor_s']:.3f} s/cell, "
                   f"build+parse {result['build_s']:.3f} s/cell (NASLib {NASLIB_BUILD_SECONDS})")
