@@ -3,8 +3,9 @@
 A proxy that takes a Hessian-vector product by double backpropagation (grasp)
 spends most of its time in the backward of two backward passes: PyTorch's
 generic double backward of a convolution runs three convolutions and one
-convolution backward, and that of a training-mode BatchNorm some twenty
-full-size tensor passes. Inside :func:`closed_form_second_order`,
+convolution backward, and that of a training-mode BatchNorm is a composite
+formula of many full-size tensor passes (1.8-2.5x slower than the one below,
+timed alone on NAS-Bench-201's activation shapes at batch 64). Inside :func:`closed_form_second_order`,
 ``F.conv2d`` and training-mode ``F.batch_norm`` run as autograd functions
 whose backward is itself an autograd function with a hand-derived, minimal
 double backward:
