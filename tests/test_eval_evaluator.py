@@ -219,3 +219,7 @@ def test_augmented_batches_are_labelled_and_cached_apart(toy, tmp_path):
     assert aug["cached"] == 0 and again["cached"] == 3
     assert aug["full_testpred"] != plain["full_testpred"]
     assert again["full_testpred"] == aug["full_testpred"]
+    test_split = evaluate_task(nasplug.get_predictor("toygradnorm"), "toyspace", "cifar10", test_size=3,
+                               batch_size=16, store=False, augment=True, split="test")
+    assert test_split["data"]["augmentation"] is None
+    assert test_split["data"]["augmentation_note"] == "NASLib augments only training batches: plain test batches"

@@ -244,9 +244,12 @@ def _dataset_info(dataset: str, batch_size: int, split: str, data_dir, synthetic
     info = dict(ds.batch_info(batch_size, split))
     info["synthetic"] = bool(info.get("synthetic", synthetic))
     info.setdefault("source", ds.describe())
-    if augment and not option:
+    if augment and not info.get("augmentation"):
         info["augmentation"] = None
-        info["augmentation_note"] = f"{dataset} has no NASLib augmentation: plain batches"
+        info["augmentation_note"] = (
+            f"{dataset} has no NASLib augmentation: plain batches" if not option else
+            "synthetic inputs are not augmented" if info["synthetic"] else
+            f"NASLib augments only training batches: plain {split} batches")
     return info
 
 
