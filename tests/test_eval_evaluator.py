@@ -80,16 +80,21 @@ def test_cache_makes_a_rerun_free_and_an_interrupted_run_resumes(toy, tmp_path):
     assert resumed["full_testpred"] == reference["full_testpred"] == again["full_testpred"]
 
 
-def test_synthetic_data_is_labelled_and_cached_apart(toy, tmp_path):
+def _toy_run(store, **options):
+    """toygradnorm on 3 toyspace/cifar10 architectures, batch 16."""
     import nasplug
     from nasplug.evaluators import evaluate_task
+
+    return evaluate_task(nasplug.get_predictor("toygradnorm"), "toyspace", "cifar10", test_size=3,
+                         batch_size=16, store=store, **options)
+
+
+def test_synthetic_data_is_labelled_and_cached_apart(toy, tmp_path):
     from nasplug.store import ScoreStore
 
     with ScoreStore(tmp_path / "s.sqlite") as store:
-        real = evaluate_task(nasplug.get_predictor("toygradnorm"), "toyspace", "cifar10",
-                             test_size=3, batch_size=16, store=store)
-        syn = evaluate_task(nasplug.get_predictor("toygradnorm"), "toyspace", "cifar10",
-                            test_size=3, batch_size=16, store=store, synthetic=True)
+        real = _toy_run(store)
+        syn = _toy_run(store, synthetic=True)
     assert syn["synthetic"] is True and syn["data"]["synthetic"] is True
     assert "synthetic" in syn["data"]["source"] and syn["cached"] == 0
     assert real["synthetic"] is False and syn["full_testpred"] != real["full_testpred"]
@@ -203,23 +208,17 @@ def test_pool_worker_that_dies_is_an_error_not_a_hang():
 
 
 def test_augmented_batches_are_labelled_and_cached_apart(toy, tmp_path):
-    import nasplug
-    from nasplug.evaluators import evaluate_task
     from nasplug.store import ScoreStore
 
     with ScoreStore(tmp_path / "s.sqlite") as store:
-        plain = evaluate_task(nasplug.get_predictor("toygradnorm"), "toyspace", "cifar10",
-                              test_size=3, batch_size=16, store=store)
-        aug = evaluate_task(nasplug.get_predictor("toygradnorm"), "toyspace", "cifar10",
-                            test_size=3, batch_size=16, store=store, augment=True)
-        again = evaluate_task(nasplug.get_predictor("toygradnorm"), "toyspace", "cifar10",
-                              test_size=3, batch_size=16, store=store, augment=True)
+        plain = _toy_run(store)
+        aug = _toy_run(store, augment=True)
+        again = _toy_run(store, augment=True)
     assert "augmentation" not in plain["data"]
     assert aug["data"]["augmentation"].startswith("NASLib's training transforms: RandomCrop(32, padding=4)")
     assert aug["cached"] == 0 and again["cached"] == 3
     assert aug["full_testpred"] != plain["full_testpred"]
     assert again["full_testpred"] == aug["full_testpred"]
-    test_split = evaluate_task(nasplug.get_predictor("toygradnorm"), "toyspace", "cifar10", test_size=3,
-                               batch_size=16, store=False, augment=True, split="test")
+    test_split = _toy_run(False, augment=True, split="test")
     assert test_split["data"]["augmentation"] is None
     assert test_split["data"]["augmentation_note"] == "NASLib augments only training batches: plain test batches"

@@ -16,6 +16,9 @@ Contract (subclasses implement ``_load`` or override ``get_batch``):
   targets)`` batches (what ``Predictor.query`` receives as ``dataloader``).
 - optional ``batch_info(batch_size, split) -> dict``: where the images come from
   and how the batch is drawn; the evaluation copies it into every result.
+- optional ``supports_augment = True`` when the constructor takes ``augment=True``
+  (NASLib's training transforms, ``nasplug eval --augment``); ``batch_info`` then
+  names the transforms under ``"augmentation"``.
 
 Built-in datasets (registered by the core's own plugin, ``nasplug.default_plugins``):
 ``cifar10``, ``cifar100`` and ``ImageNet16-120``. Each looks, in this order, for
@@ -66,6 +69,8 @@ class Dataset:
     #: shape of one input, e.g. (3, 32, 32)
     input_shape: tuple = ()
     num_classes: int | None = None
+    #: True when the constructor takes ``augment=True`` (NASLib's training transforms)
+    supports_augment: bool = False
 
     def __init__(self, data_dir: Any = None, synthetic: bool = False, **options: Any) -> None:
         self.data_dir = data_dir
