@@ -46,6 +46,16 @@ def register_predictors(register: Callable[[type], None]) -> None:
 
     ``name`` is the predictor's short name (the ``--predictor`` value) and is
     used as its ``method_type``.
+
+    A predictor whose final score depends on the evaluated population (AZ-NAS's
+    rank aggregation, ensembles, learned predictors) subclasses
+    :class:`nasplug.population.PopulationPredictor`: per-cell raw components
+    (a dict of named floats from ``query_components`` and/or its ``members()``'
+    scores) are computed by the executor and kept in the score store, so a
+    killed run resumes without rescoring; ``combine(population)`` then turns the
+    components of the whole evaluated set into one score per cell, in the
+    evaluating process. A class with a ``from_spec(args, options)`` classmethod
+    is also named as ``NAME:ARGS[:KEY=VALUE,...]`` (``ensemble:synflow,jacov``).
     """
 
 

@@ -9,12 +9,19 @@ A *failed* cell (the predictor raised, or returned NaN/inf) is stored too, with
 the error text, so a rerun does not retry what fails deterministically; a new
 predictor version (a changed source file or distribution version) is a new key.
 
+Population predictors (:mod:`nasplug.population`) store their per-cell raw
+*components* (a dict of named floats) in a second table, ``components``, under
+the same key, through :meth:`ScoreStore.put_components` /
+:meth:`ScoreStore.lookup_components`; the combined score, which depends on
+the evaluated population, is not stored.
+
 The database lives in the cache directory (``nasplug.config.get_cache_dir()``:
 ``$NASPLUG_CACHE`` or ``~/.cache/nasplug``) as ``scores.sqlite``.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import sqlite3
@@ -27,6 +34,19 @@ DB_NAME = "scores.sqlite"
 _SCHEMA_VERSION = 1
 #: SQLite's default limit on bound parameters is 32766; stay well below it
 _CHUNK = 500
+
+
+def cell_error(score: float | None, error: str | None = None) -> str | None:
+    """Why a cell failed, or ``None``: the one place that decides it.
+
+    A cell failed when the predictor raised (``error``) or its score is not a
+    finite number (``None``, NaN, inf).
+    """
+    if error:
+        return error
+    if score is None or not math.isfinite(score):
+        return f"predictor returned {score!r}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -44,6 +64,20 @@ class StoreKey:
 class StoredScore:
     arch: str
     score: float | None
+    error: str | None
+    seconds: float
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+
+@dataclass(frozen=True)
+class StoredComponents:
+    """One cell's stored components (``{name: float}``), or the error that failed it."""
+
+    arch: str
+    components: dict | None
     error: str | None
     seconds: float
 
@@ -72,6 +106,12 @@ class ScoreStore:
             " arch TEXT NOT NULL, seed INTEGER NOT NULL, batch TEXT NOT NULL,"
             " score REAL, error TEXT, seconds REAL NOT NULL DEFAULT 0, created REAL NOT NULL,"
             " PRIMARY KEY (predictor, version, task, seed, batch, arch))")
+        self._conn.execute(  # population predictors' per-cell components, JSON {name: float}
+            "CREATE TABLE IF NOT EXISTS components ("
+            " predictor TEXT NOT NULL, version TEXT NOT NULL, task TEXT NOT NULL,"
+            " arch TEXT NOT NULL, seed INTEGER NOT NULL, batch TEXT NOT NULL,"
+            " components TEXT, error TEXT, seconds REAL NOT NULL DEFAULT 0, created REAL NOT NULL,"
+            " PRIMARY KEY (predictor, version, task, seed, batch, arch))")
         self._conn.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
         self._conn.commit()
 
@@ -92,8 +132,7 @@ class ScoreStore:
     def put(self, key: StoreKey, arch: str, score: float | None, error: str | None = None,
             seconds: float = 0.0) -> None:
         """Record one architecture's result and commit it at once."""
-        if error is None and (score is None or not math.isfinite(score)):
-            error = f"predictor returned {score!r}"
+        error = cell_error(score, error)
         if error is not None:
             score = None
         self._conn.execute(
@@ -102,6 +141,37 @@ class ScoreStore:
             (key.predictor, key.version, key.task, arch, int(key.seed), key.batch, score, error,
              float(seconds), time.time()))
         self._conn.commit()
+
+    def put_components(self, key: StoreKey, arch: str, components: dict | None,
+                       error: str | None = None, seconds: float = 0.0) -> None:
+        """Record one cell's components (``{name: finite float}``) or its error; commit at once."""
+        if error is None:
+            bad = (components is None or not components
+                   or any(not isinstance(v, (int, float)) or not math.isfinite(v) for v in components.values()))
+            if bad:
+                error = f"components {components!r} are not finite floats"
+        text = None if error is not None else json.dumps({str(k): float(v) for k, v in components.items()})
+        self._conn.execute(
+            "INSERT OR REPLACE INTO components (predictor, version, task, arch, seed, batch,"
+            " components, error, seconds, created) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (key.predictor, key.version, key.task, arch, int(key.seed), key.batch, text, error,
+             float(seconds), time.time()))
+        self._conn.commit()
+
+    def lookup_components(self, key: StoreKey, archs: Iterable[str]) -> dict[str, StoredComponents]:
+        """Stored components for those of ``archs`` that have them."""
+        archs = list(archs)
+        found: dict[str, StoredComponents] = {}
+        base = ("SELECT arch, components, error, seconds FROM components WHERE predictor=? AND"
+                " version=? AND task=? AND seed=? AND batch=? AND arch IN ")
+        head = (key.predictor, key.version, key.task, int(key.seed), key.batch)
+        for start in range(0, len(archs), _CHUNK):
+            part = archs[start:start + _CHUNK]
+            sql = base + "(" + ",".join("?" * len(part)) + ")"
+            for arch, text, error, seconds in self._conn.execute(sql, head + tuple(part)):
+                found[arch] = StoredComponents(arch, json.loads(text) if text is not None else None,
+                                               error, seconds or 0.0)
+        return found
 
     def count(self, key: StoreKey | None = None) -> int:
         if key is None:
@@ -121,4 +191,4 @@ class ScoreStore:
         self.close()
 
 
-__all__ = ["DB_NAME", "ScoreStore", "StoreKey", "StoredScore"]
+__all__ = ["DB_NAME", "ScoreStore", "cell_error", "StoreKey", "StoredComponents", "StoredScore"]

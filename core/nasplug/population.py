@@ -1,0 +1,404 @@
+"""The population-predictor contract: scores that depend on the evaluated set.
+
+Most predictors score one architecture at a time (:class:`nasplug.Predictor`).
+Some cannot: AZ-NAS ranks four per-cell components *across the population*,
+an ensemble ranks its members' scores across the population, a learned
+predictor fits a model on some labelled cells and predicts others. A
+:class:`PopulationPredictor` splits its work in two stages:
+
+1. **per-cell components** -- a dict of named finite floats per architecture,
+   which never depend on the other cells. They come from
+
+   - ``members()``: ordinary predictors (or other population predictors) whose
+     per-cell score becomes the component named after the member. Each member
+     is scored under *its own* score-store key, so an ensemble after
+     single-proxy runs of its members costs no scoring at all;
+   - ``query_components(graph, dataloader)`` when the class names its own
+     ``component_names`` (AZ-NAS: expressivity, progressivity, trainability,
+     complexity from one pass). The executor calls it like ``query``; the
+     evaluator stores the dict in the score store's components table
+     (:meth:`nasplug.store.ScoreStore.put_components`) under the population
+     predictor's own key, one commit per cell, so a killed run resumes without
+     rescoring;
+   - ``stored_components(context, cells)``: components known without scoring
+     (NASLib's published scores, :mod:`nasplug.naslib_scores`).
+
+2. **combine** -- ``combine(population) -> {cell: score}`` runs once, in the
+   evaluating process, over every cell of the evaluated set whose components
+   all exist (a cell where a member or a component failed is excluded from the
+   combination and counted, with the member's error). The result is the
+   predictor's score of each cell (higher = better), compared with ground
+   truth like any other predictor's. Combined scores are not stored: they
+   depend on the population and cost nothing to recompute.
+
+``extra_cells(context, cells)`` lets a predictor ask for the components of
+further cells that take part in the combination but are *not* scored or
+measured (a learned predictor's training cells, disjoint from the evaluated
+ones). ``candidate_cells(context)`` restricts which labelled cells may be
+evaluated at all (NASLib's stored scores exist only for the cells NASLib's file
+holds). The driver is :func:`score_population`; the evaluator passes it a
+``scorer`` that scores ordinary predictors and own components through the
+chosen executor and the score store, so population predictors run on every
+executor.
+
+Command-line names (:func:`from_spec`)::
+
+    KIND:ARGS[:OPTION=VALUE[,OPTION=VALUE...]]
+    ensemble:synflow,jacov,nwot              # --combine rank-mean|vote|geometric
+    ensemble:synflow,jacov,snip:combine=vote
+    learned:all:train-size=400,encoding=yes  # or --train-size 400
+    naslib:synflow                           # NASLib's stored scores
+
+``KIND`` is the name of a registered predictor class that has a
+``from_spec(args, options)`` classmethod; any plugin may register one.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from .errors import NasplugError
+from .predictor import Predictor
+
+
+# -- the contract ----------------------------------------------------------------
+
+@dataclass
+class PopulationContext:
+    """What a population predictor may know about the task besides the components.
+
+    ``dataset_api`` is the task's benchmark (ground truth for supervised
+    combinations: use :meth:`labels` on cells that are *not* evaluated);
+    ``metric`` is the ground truth the evaluation ranks against (None: the
+    benchmark's ``default_metric``).
+    """
+
+    search_space: str
+    dataset: str
+    seed: int = 0
+    dataset_api: Any = None
+    metric: Any = None
+    data_dir: Any = None
+    #: free-form settings of the evaluation (batch size, split, ...), for describe()
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def task(self) -> str:
+        return f"{self.search_space}/{self.dataset}"
+
+    def labels(self, cells: Iterable[str]) -> list[float]:
+        """Ground truth of ``cells`` (``metric``), e.g. a learned predictor's training targets."""
+        if self.dataset_api is None:
+            raise NasplugError(f"no benchmark for {self.task}: a supervised combination needs labels")
+        metric = self.metric if self.metric is not None else self.dataset_api.default_metric
+        return [float(self.dataset_api.query(c, metric=metric, dataset=self.dataset)) for c in cells]
+
+    def labelled_cells(self) -> list[str]:
+        """Every labelled cell of the task (canonical strings)."""
+        if self.dataset_api is None:
+            raise NasplugError(f"no benchmark for {self.task}")
+        return [str(a) for a in self.dataset_api.architectures()]
+
+
+@dataclass
+class Population:
+    """The evaluated set handed to :meth:`PopulationPredictor.combine`.
+
+    ``cells``: the evaluated cells (in evaluation order) whose components all
+    exist; ``extra``: further cells asked for by ``extra_cells`` (never scored
+    or measured), also with all components; ``components[cell][name]``: finite
+    floats for every cell of both; ``names``: the component names, in order.
+    """
+
+    cells: tuple[str, ...]
+    extra: tuple[str, ...]
+    components: Mapping[str, Mapping[str, float]]
+    names: tuple[str, ...]
+    context: PopulationContext
+
+    def matrix(self, cells: Sequence[str] | None = None, names: Sequence[str] | None = None):
+        """A float64 array, one row per cell (default: ``cells``), one column per name."""
+        import numpy as np
+
+        cells = self.cells if cells is None else cells
+        names = self.names if names is None else names
+        return np.array([[self.components[c][n] for n in names] for c in cells],
+                        dtype=float).reshape(len(cells), len(names))
+
+
+class PopulationPredictor(Predictor):
+    """Base class of predictors whose final score depends on the evaluated population.
+
+    Subclasses implement :meth:`combine` and provide components through any of
+    :meth:`members`, :meth:`query_components` (with ``component_names``) and
+    :meth:`stored_components`. ``query`` of a single architecture is refused:
+    the score is only defined over a population.
+    """
+
+    population: bool = True
+    #: names of the components :meth:`query_components` returns; () = no own per-cell stage
+    component_names: tuple[str, ...] = ()
+
+    def members(self) -> Sequence[Predictor]:
+        """Predictors whose per-cell score is a component (named by :func:`member_label`)."""
+        return ()
+
+    def query_components(self, graph: Any, dataloader: Iterable | None = None) -> Mapping[str, float]:
+        """Own per-cell components: ``{name: finite float}`` for every name in ``component_names``."""
+        raise NotImplementedError(f"{type(self).__name__} declares component_names but no query_components")
+
+    def stored_components(self, context: PopulationContext,
+                          cells: Sequence[str]) -> tuple[dict[str, dict[str, float]], dict[str, str]]:
+        """Components known without scoring: ``({cell: {name: value}}, {cell: why missing})``."""
+        return {}, {}
+
+    def candidate_cells(self, context: PopulationContext) -> Sequence[str] | None:
+        """The labelled cells this predictor can score, or None for all of them."""
+        return None
+
+    def extra_cells(self, context: PopulationContext, cells: Sequence[str]) -> Sequence[str]:
+        """Cells outside ``cells`` whose components :meth:`combine` also needs (default none)."""
+        return ()
+
+    def combine(self, population: Population) -> Mapping[str, float]:
+        """``{cell: score}`` for the cells of ``population.cells`` (higher = better)."""
+        raise NotImplementedError(f"{type(self).__name__}.combine is not implemented")
+
+    def describe(self) -> dict:
+        """Members and settings that produced the scores (written to the results JSON)."""
+        return {"kind": type(self).__name__,
+                "members": [member_label(m) for m in self.members()],
+                "components": list(self.component_names)}
+
+    def query(self, graph: Any, dataloader: Iterable | None = None) -> float:
+        raise NasplugError(f"{predictor_label(self)} scores a population, not one architecture: "
+                           "evaluate it with nasplug eval or nasplug.population.score_population")
+
+
+def is_population_predictor(predictor: Any) -> bool:
+    return bool(getattr(predictor, "population", False)) and hasattr(predictor, "combine")
+
+
+def has_own_components(predictor: Any) -> bool:
+    """Whether the executor must run ``query_components`` on each cell."""
+    return is_population_predictor(predictor) and bool(getattr(predictor, "component_names", ()))
+
+
+def predictor_label(predictor: Any) -> str:
+    return str(getattr(predictor, "method_type", None) or getattr(predictor, "name", None)
+               or type(predictor).__name__)
+
+
+member_label = predictor_label
+
+
+def cell_components(predictor: Any, graph: Any, dataloader: Iterable | None) -> dict[str, float]:
+    """Run ``predictor.query_components`` on one cell and check the result.
+
+    Returns ``{name: float}`` with exactly ``predictor.component_names``; raises
+    :class:`NasplugError` for a missing, extra or non-finite component (the
+    executor turns it into a failed cell, as it does for ``query``).
+    """
+    raw = predictor.query_components(graph, dataloader)
+    if not isinstance(raw, Mapping):
+        raise NasplugError(f"{predictor_label(predictor)}.query_components returned "
+                           f"{type(raw).__name__}, not a dict of named floats")
+    names = tuple(predictor.component_names)
+    missing = [n for n in names if n not in raw]
+    extra = [n for n in raw if n not in names]
+    if missing or extra:
+        raise NasplugError(f"{predictor_label(predictor)}.query_components: "
+                           + (f"missing {', '.join(missing)}" if missing else "")
+                           + ("; " if missing and extra else "")
+                           + (f"undeclared {', '.join(map(str, extra))}" if extra else ""))
+    out = {}
+    for name in names:
+        value = float(raw[name])
+        if not math.isfinite(value):
+            raise NasplugError(f"component {name} is {value}")
+        out[name] = value
+    return out
+
+
+# -- the driver ------------------------------------------------------------------
+
+@dataclass
+class CellOutcome:
+    """What a scorer returns per cell: a score, or components, or an error."""
+
+    score: float | None = None
+    error: str | None = None
+    seconds: float = 0.0
+    components: dict[str, float] | None = None
+
+
+#: ``scorer(predictor, cells) -> {cell: CellOutcome}``: scores an ordinary
+#: predictor (``score``) or a population predictor's own per-cell stage
+#: (``components``) on every cell, through an executor and the score store.
+Scorer = Callable[[Any, Sequence[str]], Mapping[str, CellOutcome]]
+
+
+@dataclass
+class PopulationResult:
+    """Combined scores of the evaluated cells and what was excluded, and why."""
+
+    scores: dict[str, float]
+    errors: dict[str, str]
+    seconds: dict[str, float]
+    extra: tuple[str, ...]
+    n_extra_failed: int
+    describe: dict
+    #: per member/component source: how many of the cells it scored fresh vs from the store
+    sources: list[dict]
+
+
+def score_population(predictor: PopulationPredictor, context: PopulationContext,
+                     cells: Sequence[str], scorer: Scorer) -> PopulationResult:
+    """Components of ``cells`` (and the predictor's extra cells), then ``combine``.
+
+    A cell whose components are incomplete (a member failed on it, a stored
+    score is missing) is excluded from the combination and reported in
+    ``errors`` with the reason; so is a cell ``combine`` gives no finite score.
+    """
+    cells = [str(c) for c in dict.fromkeys(cells)]
+    asked = set(cells)
+    extra = [str(c) for c in dict.fromkeys(predictor.extra_cells(context, cells)) if str(c) not in asked]
+    everything = cells + extra
+    components: dict[str, dict[str, float]] = {c: {} for c in everything}
+    errors: dict[str, str] = {}
+    seconds: dict[str, float] = {c: 0.0 for c in everything}
+    names: list[str] = []
+    sources: list[dict] = []
+
+    def fail(cell: str, why: str) -> None:
+        errors.setdefault(cell, why)
+
+    for member in predictor.members():
+        label = member_label(member)
+        if label in names:
+            raise NasplugError(f"{predictor_label(predictor)}: member {label!r} given twice")
+        names.append(label)
+        if is_population_predictor(member):
+            sub = score_population(member, context, everything, scorer)
+            for c in everything:
+                if c in sub.scores:
+                    components[c][label] = sub.scores[c]
+                else:
+                    fail(c, f"member {label} failed: {sub.errors.get(c, 'no score')}")
+                seconds[c] += sub.seconds.get(c, 0.0)
+            sources.append({"member": label, **sub.describe})
+            continue
+        outcomes = scorer(member, everything)
+        for c in everything:
+            o = outcomes.get(c)
+            if o is None or o.error is not None or o.score is None or not math.isfinite(o.score):
+                fail(c, f"member {label} failed: {o.error if o is not None else 'not scored'}")
+            else:
+                components[c][label] = float(o.score)
+            if o is not None:
+                seconds[c] += o.seconds
+        sources.append({"member": label})
+
+    if has_own_components(predictor):
+        own = tuple(predictor.component_names)
+        clash = [n for n in own if n in names]
+        if clash:
+            raise NasplugError(f"{predictor_label(predictor)}: component {clash[0]!r} is also a member")
+        names.extend(own)
+        outcomes = scorer(predictor, everything)
+        for c in everything:
+            o = outcomes.get(c)
+            if o is None or o.error is not None or o.components is None:
+                fail(c, f"components failed: {o.error if o is not None else 'not scored'}")
+            else:
+                components[c].update(o.components)
+            if o is not None:
+                seconds[c] += o.seconds
+
+    stored, missing = predictor.stored_components(context, everything)
+    stored_names: list[str] = []
+    for c in everything:
+        if c in stored:
+            for n, v in stored[c].items():
+                if n not in names and n not in stored_names:
+                    stored_names.append(n)
+                components[c][n] = float(v)
+        elif c in missing:
+            fail(c, missing[c])
+    names.extend(stored_names)
+
+    for c in everything:  # a component that is missing or not finite also excludes the cell
+        if c not in errors:
+            bad = [n for n in names if not math.isfinite(components[c].get(n, math.nan))]
+            if bad:
+                fail(c, f"component {bad[0]} missing or not finite")
+    ok_cells = tuple(c for c in cells if c not in errors)
+    ok_extra = tuple(c for c in extra if c not in errors)
+    population = Population(ok_cells, ok_extra, {c: components[c] for c in ok_cells + ok_extra},
+                            tuple(names), context)
+    scores: dict[str, float] = {}
+    if ok_cells:
+        combined = predictor.combine(population)
+        for c in ok_cells:
+            value = combined.get(c)
+            value = float(value) if value is not None else math.nan
+            if math.isfinite(value):
+                scores[c] = value
+            else:
+                fail(c, f"combine gave {'no score' if c not in combined else value}")
+    return PopulationResult(
+        scores=scores, errors={c: errors[c] for c in cells if c in errors},
+        seconds={c: seconds[c] for c in cells}, extra=ok_extra,
+        n_extra_failed=len(extra) - len(ok_extra), describe=predictor.describe(), sources=sources)
+
+
+# -- names on the command line -----------------------------------------------------
+
+def split_spec(value: str) -> tuple[str, list[str], dict[str, str]] | None:
+    """``"kind:a,b:opt=v,o2=w"`` -> ``("kind", ["a", "b"], {"opt": "v", "o2": "w"})``; None without ``:``.
+
+    A member that itself contains ``:`` is not expressible (use the Python API).
+    """
+    if not isinstance(value, str) or ":" not in value:
+        return None
+    kind, _, rest = value.partition(":")
+    args_text, _, opts_text = rest.partition(":")
+    args = [a.strip() for a in args_text.split(",") if a.strip()]
+    options: dict[str, str] = {}
+    for item in filter(None, (o.strip() for o in opts_text.split(","))):
+        key, eq, val = item.partition("=")
+        if not eq or not key.strip():
+            raise NasplugError(f"--predictor {value!r}: option {item!r} is not KEY=VALUE")
+        options[key.strip().replace("_", "-")] = val.strip()
+    return kind.strip(), args, options
+
+
+def from_spec(value: str, defaults: Mapping[str, Any] | None = None) -> Predictor | None:
+    """The predictor a ``KIND:ARGS[:OPTIONS]`` name describes, or None if ``value`` has no ``:``.
+
+    ``KIND`` must be a registered predictor class with a ``from_spec(args,
+    options)`` classmethod; ``defaults`` (command-line options such as
+    ``--combine``) fill options the name does not set.
+    """
+    parts = split_spec(value)
+    if parts is None:
+        return None
+    kind, args, options = parts
+    from .plugins import get_registry
+
+    cls = get_registry().get("predictors", kind)  # unknown kind: the registry's helpful error
+    factory = getattr(cls, "from_spec", None)  # a LazyClass imports its class here
+    if factory is None:
+        raise NasplugError(f"--predictor {value!r}: predictor {kind!r} takes no arguments after ':'")
+    merged = {k.replace("_", "-"): str(v) for k, v in (defaults or {}).items() if v is not None}
+    merged.update(options)
+    predictor = factory(args, merged)
+    predictor._nasplug_created = (value, tuple(sorted((defaults or {}).items())))
+    return predictor
+
+
+__all__ = ["CellOutcome", "Population", "PopulationContext", "PopulationPredictor",
+           "PopulationResult", "cell_components", "from_spec", "has_own_components",
+           "is_population_predictor", "member_label", "score_population", "split_spec"]
