@@ -16,6 +16,7 @@ from torch import nn
 from ..allocator import keep_freed_memory
 from ..errors import DataError, NasplugError
 from . import ScoringError
+from .passes import SharedPasses, declared_passes, group_for_sharing, union_of_needs
 
 #: the layers whose weights zero-cost proxies score (NASLib's ``get_layer_metric_array``)
 WEIGHT_LAYER_TYPES = (nn.Conv2d, nn.Linear)
@@ -146,18 +147,22 @@ def scoring_in_place(graph: nn.Module) -> Iterator[nn.Module]:
                 setattr(m, name, value)
 
 
-class ScoringContext:
+class ScoringContext(SharedPasses):
     """What a proxy's ``compute`` works with.
 
     ``net`` is the scoring copy (or, for ``copy_model = False`` and ``in_place``
     proxies, the caller's model), ``inputs``/``targets`` the batch on ``net``'s device
     (``None`` for data-free proxies without a loader), ``loss_fn`` the task's
     loss, ``layers`` the Conv2d/Linear modules and ``input_shape`` the shape of
-    one input sample.
+    one input sample. ``needs`` are the task-pass quantities the proxies scored on
+    this context declared (:mod:`nasplug.zerocost.passes`); their accessors
+    (``task_output``, ``task_loss``, ``task_weight_grads``, ...) compute each once.
     """
 
     def __init__(self, net: nn.Module, inputs: torch.Tensor | None, targets: torch.Tensor | None,
-                 loss_fn: Any, input_shape: Sequence[int], name: str) -> None:
+                 loss_fn: Any, input_shape: Sequence[int], name: str,
+                 needs: frozenset[str] = frozenset()) -> None:
+        self.needs = frozenset(needs)
         self.net = net
         self.inputs = inputs
         self.targets = targets
@@ -191,16 +196,18 @@ class ScoringContext:
         return self.inputs
 
     # -- per-layer bookkeeping ------------------------------------------------
-    def weight_grads(self, scalar: torch.Tensor, create_graph: bool = False) -> list[torch.Tensor]:
+    def weight_grads(self, scalar: torch.Tensor, create_graph: bool = False,
+                     retain_graph: bool | None = None) -> list[torch.Tensor]:
         """d ``scalar`` / d weight for every layer; zeros where ``scalar`` does not reach a weight.
 
         Uses ``torch.autograd.grad``, so no ``.grad`` is written and only the
-        gradients asked for are computed.
+        gradients asked for are computed. ``retain_graph`` as in ``torch.autograd.grad``.
         """
         weights = self.weights
         if not weights or not scalar.requires_grad:
             return [torch.zeros_like(w) for w in weights]
-        grads = torch.autograd.grad(scalar, weights, create_graph=create_graph, allow_unused=True)
+        grads = torch.autograd.grad(scalar, weights, create_graph=create_graph,
+                                    retain_graph=retain_graph, allow_unused=True)
         return [torch.zeros_like(w) if g is None else g for g, w in zip(grads, weights)]
 
     @contextlib.contextmanager
@@ -240,22 +247,71 @@ def _as_dtype(name: str | None) -> torch.dtype | None:
     return dtype
 
 
-def score(predictor: Any, graph: Any, dataloader: Iterable | None) -> float:
-    """Run ``predictor.compute`` on a scoring copy of ``graph``; enforce the failure contract."""
-    keep_freed_memory()  # once per process: see nasplug.allocator
+def _batch_and_shape(predictor: Any, graph: Any, dataloader: Iterable | None):
+    """``(batch or None, input_shape)`` for ``predictor``; DataError when it lacks what it needs."""
     name = predictor.method_type
     batch = first_batch(dataloader)
     if batch is None and predictor.requires_data:
         raise DataError(f"{name} needs data: call query(graph, dataloader) with a loader of "
                         "(inputs, targets) batches")
     if batch is not None:
-        input_shape = tuple(batch[0].shape[1:])
-    else:
-        input_shape = tuple(getattr(graph, "input_shape", None) or ())
-        if not input_shape and getattr(predictor, "needs_input_shape", True):
-            raise DataError(f"{name} needs the input shape: pass dataloader=... "
-                            "(or use a search space that sets input_shape)")
-    device = model_device(graph) if isinstance(graph, nn.Module) else torch.device("cpu")
+        return batch, tuple(batch[0].shape[1:])
+    input_shape = tuple(getattr(graph, "input_shape", None) or ())
+    if not input_shape and getattr(predictor, "needs_input_shape", True):
+        raise DataError(f"{name} needs the input shape: pass dataloader=... "
+                        "(or use a search space that sets input_shape)")
+    return None, input_shape
+
+
+def _graph_device(graph: Any) -> torch.device:
+    return model_device(graph) if isinstance(graph, nn.Module) else torch.device("cpu")
+
+
+def _on_device(batch, device: torch.device):
+    if batch is None:
+        return None, None
+    inputs = batch[0].to(device)
+    targets = batch[1].to(device) if batch[1] is not None else None
+    return inputs, targets
+
+
+def _as_scoring_error(name: str, exc: Exception) -> ScoringError:
+    """A per-cell failure (not a crash of the whole run), with a one-line reason."""
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    error = ScoringError(name, f"{type(exc).__name__}: {message}"[:300])
+    error.__cause__ = exc
+    return error
+
+
+def _finish(predictor: Any, raw: Any) -> float:
+    """The reported score from ``compute``'s raw value: finite checks, then ``transform``."""
+    name = predictor.method_type
+    raw = float(raw)
+    if not math.isfinite(raw):
+        raise ScoringError(name, f"the score is {raw}")
+    value = float(predictor.transform(raw))
+    if not math.isfinite(value):
+        raise ScoringError(name, f"the transformed score is {value} (raw {raw})")
+    return value
+
+
+def _compute(predictor: Any, ctx: ScoringContext) -> float:
+    """``predictor.compute(ctx)`` as a raw float, any exception turned into a ScoringError."""
+    try:
+        with ctx.task_mode():
+            return float(predictor.compute(ctx))
+    except (ScoringError, NasplugError):
+        raise
+    except Exception as exc:
+        raise _as_scoring_error(predictor.method_type, exc) from exc
+
+
+def score(predictor: Any, graph: Any, dataloader: Iterable | None) -> float:
+    """Run ``predictor.compute`` on a scoring copy of ``graph``; enforce the failure contract."""
+    keep_freed_memory()  # once per process: see nasplug.allocator
+    name = predictor.method_type
+    batch, input_shape = _batch_and_shape(predictor, graph, dataloader)
+    device = _graph_device(graph)
     cuda = [device.index or 0] if device.type == "cuda" else []
     try:
         with torch.random.fork_rng(devices=cuda):
@@ -270,22 +326,66 @@ def score(predictor: Any, graph: Any, dataloader: Iterable | None) -> float:
             else:
                 scoring = contextlib.nullcontext(graph)
             with scoring as net:
-                inputs = targets = None
-                if batch is not None:
-                    inputs = batch[0].to(device)
-                    targets = batch[1].to(device) if batch[1] is not None else None
-                ctx = ScoringContext(net, inputs, targets, select_loss(graph), input_shape, name)
-                raw = float(predictor.compute(ctx))
-    except ScoringError:
+                inputs, targets = _on_device(batch, device)
+                ctx = ScoringContext(net, inputs, targets, select_loss(graph), input_shape, name,
+                                     needs=declared_passes(predictor) or frozenset())
+                raw = _compute(predictor, ctx)
+    except (ScoringError, NasplugError):
         raise
-    except NasplugError:
-        raise
-    except Exception as exc:  # a per-cell failure, not a crash of the whole run
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        raise ScoringError(name, f"{type(exc).__name__}: {message}"[:300]) from exc
-    if not math.isfinite(raw):
-        raise ScoringError(name, f"the score is {raw}")
-    value = float(predictor.transform(raw))
-    if not math.isfinite(value):
-        raise ScoringError(name, f"the transformed score is {value} (raw {raw})")
-    return value
+    except Exception as exc:  # building the scoring state failed: still a per-cell failure
+        raise _as_scoring_error(name, exc) from exc
+    return _finish(predictor, raw)
+
+
+def score_many(predictors: Sequence[Any], graph: Any, dataloader: Iterable | None
+               ) -> dict[str, float | ScoringError]:
+    """Score ``graph`` with every proxy of ``predictors``, sharing the task pass among them.
+
+    Returns ``{method_type: score or ScoringError}`` in the order given. Proxies
+    that declare ``passes`` (:mod:`nasplug.zerocost.passes`) are scored on one
+    context in the caller's model, in the scoring state, restored afterwards: one
+    forward pass, one task-loss backward, one input-Jacobian backward, whichever
+    of them any proxy needs. Each still runs seeded with its own ``seed``, and
+    its score equals the one :func:`score` gives it alone up to float rounding.
+    The others (``passes = None``: their own model copy, another dtype, or a
+    third-party proxy that declares nothing) are scored alone by :func:`score`.
+    A data error (no batch where one is needed) is raised, as ``score`` does.
+    """
+    results: dict[str, float | ScoringError] = {}
+    shared, alone = group_for_sharing(list(predictors))
+    if shared and not isinstance(graph, nn.Module):
+        shared, alone = [], list(predictors)
+    for predictor in alone:
+        try:
+            results[predictor.method_type] = score(predictor, graph, dataloader)
+        except ScoringError as exc:
+            results[predictor.method_type] = exc
+    if shared:
+        keep_freed_memory()
+        batch = None
+        input_shape: tuple = ()
+        for predictor in shared:  # the batch is the same for all; each checks what it needs
+            batch, input_shape = _batch_and_shape(predictor, graph, dataloader)
+        device = _graph_device(graph)
+        cuda = [device.index or 0] if device.type == "cuda" else []
+        with torch.random.fork_rng(devices=cuda):
+            try:
+                with scoring_in_place(graph) as net:
+                    inputs, targets = _on_device(batch, device)
+                    ctx = ScoringContext(net, inputs, targets, select_loss(graph), input_shape,
+                                         "+".join(p.method_type for p in shared),
+                                         needs=union_of_needs(shared))
+                    for predictor in shared:
+                        torch.manual_seed(predictor.seed)
+                        ctx.name = predictor.method_type
+                        try:
+                            results[predictor.method_type] = _finish(predictor, _compute(predictor, ctx))
+                        except ScoringError as exc:
+                            results[predictor.method_type] = exc
+            except NasplugError:
+                raise
+            except Exception as exc:  # the scoring state itself failed: every shared proxy fails
+                for predictor in shared:
+                    results.setdefault(predictor.method_type, _as_scoring_error(predictor.method_type, exc))
+    order = [p.method_type for p in predictors]
+    return {name: results[name] for name in order}

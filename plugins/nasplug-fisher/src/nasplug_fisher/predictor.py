@@ -22,21 +22,16 @@ class FisherPredictor(ZeroCostPredictor):
     name = "fisher"
     description = "Per-channel Fisher saliency of Conv2d/Linear outputs (Turner et al. 2020)"
     in_place = True  # reads weights, never writes them: no deep copy needed
+    passes = frozenset({"activation_grads"})  # the task-loss backward, shared with snip, ...
 
     def compute(self, ctx) -> float:
         import torch
 
-        with ctx.layer_outputs() as records:
-            loss = ctx.loss()
-        records = [(i, a) for i, a in records if a.requires_grad]
-        if not records:
-            return 0.0
-        grads = torch.autograd.grad(loss, [a for _, a in records], allow_unused=True)
         saliency: dict[int, torch.Tensor] = {}
-        for (index, act), grad in zip(records, grads):
+        for index, act, grad in ctx.task_activation_grads():
             if grad is None:  # this call's output does not reach the loss
                 continue
-            prod = act.detach() * grad
+            prod = act * grad
             per_channel = prod.sum(dim=tuple(range(2, prod.dim()))) if prod.dim() > 2 else prod
             value = per_channel.pow(2).mean(0).mul(0.5)
             saliency[index] = saliency[index] + value if index in saliency else value

@@ -16,7 +16,8 @@ class GradNormPredictor(ZeroCostPredictor):
     name = "grad_norm"
     description = "Sum of per-layer gradient norms (Abdelfattah et al. 2021)"
     in_place = True  # reads weights, never writes them: no deep copy needed
+    passes = frozenset({"weight_grads"})  # the task-loss backward, shared with snip, fisher, ...
 
     def compute(self, ctx) -> float:
-        grads = ctx.weight_grads(ctx.loss())
+        grads = ctx.task_weight_grads()
         return ctx.sum_layers(g.norm() for g in grads)

@@ -15,7 +15,6 @@ uses PyTorch's own.
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from nasplug.zerocost import ZeroCostPredictor
@@ -28,21 +27,26 @@ class GraspPredictor(ZeroCostPredictor):
     description = "Gradient signal preservation -w*(Hg) (Wang et al. 2020)"
     in_place = True  # reads weights, never writes them: no deep copy needed
 
+    #: the task-loss backward with a graph for the Hessian-vector product, shared with snip, ...
+    passes = frozenset({"hessian"})
+
     def __init__(self, method_type: str | None = None, closed_form: bool = True, **kwargs: Any) -> None:
         super().__init__(method_type=method_type, **kwargs)
         self.closed_form = bool(closed_form)
+        if not self.closed_form:
+            self.passes = None  # PyTorch's own double backward: scored alone, as before
 
     def compute(self, ctx) -> float:
-        from nasplug.zerocost.second_order import closed_form_second_order
-
-        with closed_form_second_order() if self.closed_form else contextlib.nullcontext():
-            grads = ctx.weight_grads(ctx.loss(), create_graph=True)
-            z = None
-            for g in grads:
-                if g.requires_grad:  # weights the loss reaches
-                    term = (g.detach() * g).sum()
-                    z = term if z is None else z + term
-            if z is None:
-                return 0.0
-            hg = ctx.weight_grads(z)
+        # with closed_form (passes "hessian") the task pass runs under the closed-form mode;
+        # without, this proxy is scored alone and the gradients come from PyTorch's own path
+        grads = ctx.task_weight_grads(create_graph=True)
+        z = None
+        for g in grads:
+            if g.requires_grad:  # weights the loss reaches
+                term = (g.detach() * g).sum()
+                z = term if z is None else z + term
+        if z is None:
+            return 0.0
+        # keep the graph: proxies sharing this task pass may still backpropagate through it
+        hg = ctx.weight_grads(z, retain_graph=True)
         return ctx.sum_layers(-w.detach() * h for w, h in zip(ctx.weights, hg))

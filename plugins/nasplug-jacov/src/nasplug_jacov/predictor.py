@@ -28,6 +28,7 @@ class JacovPredictor(ZeroCostPredictor):
     name = "jacov"
     description = "Jacobian covariance score (Mellor et al. 2020)"
     in_place = True  # reads weights, never writes them: no deep copy needed
+    passes = frozenset({"input_jacobian"})  # the Jacobian backward over the shared forward
 
     def compute(self, ctx) -> float:
         import torch
@@ -35,9 +36,7 @@ class JacovPredictor(ZeroCostPredictor):
         inputs = ctx.require_inputs()
         if inputs.shape[0] < 2:
             raise DataError("jacov needs a batch of at least 2 samples")
-        x = inputs.detach().requires_grad_(True)
-        y = ctx.forward(x)
-        (jac,) = torch.autograd.grad(y, x, torch.ones_like(y))
+        jac = ctx.input_jacobian()
         # float64, in torch rather than NumPy: NumPy's BLAS threads would keep spinning
         # after the eigensolver and slow down the convolutions of the next query
         jac = jac.reshape(jac.shape[0], -1).detach().double()

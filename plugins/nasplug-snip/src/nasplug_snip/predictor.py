@@ -16,7 +16,8 @@ class SnipPredictor(ZeroCostPredictor):
     name = "snip"
     description = "Connection sensitivity |dL/dw * w| (Lee et al. 2019)"
     in_place = True  # reads weights, never writes them: no deep copy needed
+    passes = frozenset({"weight_grads"})  # the task-loss backward, shared with grad_norm, fisher, ...
 
     def compute(self, ctx) -> float:
-        grads = ctx.weight_grads(ctx.loss())
+        grads = ctx.task_weight_grads()
         return ctx.sum_layers((g * w).abs() for g, w in zip(grads, ctx.weights))
