@@ -58,8 +58,11 @@ def test_small_samples_are_drawn_with_replacement_and_say_so():
 
 
 def test_missing_data_is_a_clear_error_and_synthetic_only_when_asked(tmp_path):
-    with pytest.raises(DataError, match="no cifar10 images.*--synthetic-data"):
-        Cifar10Dataset(data_dir=tmp_path).get_batch(4, seed=0)
+    with pytest.raises(DataError, match="no ImageNet16-120 images.*--synthetic-data"):
+        ImageNet16Dataset(data_dir=tmp_path).get_batch(4, seed=0)
+    # the packaged CIFAR-10 sample holds training images only
+    with pytest.raises(DataError, match="no cifar10 images.*train images only.*nasplug data fetch cifar10"):
+        Cifar10Dataset(data_dir=tmp_path).get_batch(4, seed=0, split="test")
     syn = Cifar10Dataset(data_dir=tmp_path, synthetic=True)
     x, y = syn.get_batch(4, seed=0)
     assert tuple(x.shape) == (4, 3, 32, 32)

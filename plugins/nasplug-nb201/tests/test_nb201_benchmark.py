@@ -154,7 +154,24 @@ def test_importer_generic_format(tmp_path, data_dir):
         load_naslib_zc(tmp_path / "missing.json")
 
 
-def test_missing_table_is_a_clear_error(tmp_path):
+def test_packaged_table_when_the_data_directory_has_none(tmp_path, data_dir):
+    packaged = NasBench201Benchmark("cifar100", data_dir=tmp_path)
+    assert packaged.table_path is None and packaged.table_source.packaged
+    info = packaged.table_source.info()
+    assert info["rows"] == 15625 and info["location"] == "nasplug_nb201/data/nb201.csv.gz"
+    user = NasBench201Benchmark("cifar100", data_dir=data_dir)
+    assert user.table_source.origin == "user" and user.table_path == data_dir / "benchmarks" / "nb201.csv"
+    # the packaged copy is the shared table, byte for byte once decompressed
+    assert info["sha256"] == user.table_source.info()["sha256"]
+    cells = user.architectures()
+    assert packaged.architectures() == cells
+    assert [packaged.query(c) for c in cells[::97]] == [user.query(c) for c in cells[::97]]
+
+
+def test_neither_user_nor_packaged_table_is_a_clear_error(tmp_path, monkeypatch):
+    from nasplug_nb201 import benchmark
+
+    monkeypatch.setattr(benchmark, "PACKAGE", "nasplug_nb201_without_data")
     with pytest.raises(DataError) as info:
         NasBench201Benchmark("cifar10", data_dir=tmp_path)
     message = str(info.value)

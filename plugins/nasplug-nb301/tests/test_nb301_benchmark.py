@@ -102,9 +102,17 @@ def test_other_metrics_tasks_and_bad_input(bench):
                     "[(0, 0), (1, 0), (0, 0), (1, 0), (0, 0), (1, 0), (0, 0), (1, 0)]]")
 
 
-def test_missing_and_corrupt_tables(tmp_path, nb301_rows):
-    with pytest.raises(DataError, match="nb301_labeled.csv"):
-        NasBench301Benchmark("cifar10", data_dir=tmp_path)
+def test_missing_and_corrupt_tables(tmp_path, nb301_rows, monkeypatch):
+    packaged = NasBench301Benchmark("cifar10", data_dir=tmp_path)  # no user file: the packaged table
+    assert packaged.table_source.packaged and len(packaged) == 1218 and packaged.table_path is None
+    text, acc = nb301_rows[0]
+    assert packaged.query(text) == pytest.approx(float(acc))
+    from nasplug_nb301 import benchmark
+
+    with monkeypatch.context() as m:
+        m.setattr(benchmark, "PACKAGE", "nasplug_nb301_without_data")
+        with pytest.raises(DataError, match="nb301_labeled.csv"):
+            NasBench301Benchmark("cifar10", data_dir=tmp_path)
     (tmp_path / "benchmarks").mkdir()
     table = tmp_path / "benchmarks" / "nb301_labeled.csv"
     table.write_text("compact,cifar10_val_acc\n\"[[(0, 0)]]\",93.1\n")

@@ -86,8 +86,10 @@ def test_errors(apis, data_dir):
         api.query("64-41414-0_00_000", dataset="cifar10")
     with pytest.raises(NasplugError, match="no task"):
         TransNASBench101MicroBenchmark("cifar10", data_dir=data_dir)
-    with pytest.raises(DataError, match="tnb101_micro.csv"):
-        TransNASBench101MicroBenchmark("normal", data_dir=data_dir / "does-not-exist")
+    packaged = TransNASBench101MicroBenchmark("normal", data_dir=data_dir / "does-not-exist")
+    assert packaged.table_source.packaged and len(packaged) == 4096
+    assert packaged.table_source.info()["sha256"] == api.table_source.info()["sha256"]
+    assert packaged.query("64-41414-0_00_000") == api.query("64-41414-0_00_000", dataset="normal")
 
 
 def test_corrupt_tables_are_data_errors(tmp_path):
@@ -102,7 +104,7 @@ def test_corrupt_tables_are_data_errors(tmp_path):
     for name, text in cases.items():
         path = tmp_path / name
         path.write_text(text)
-        with pytest.raises(DataError):
+        with pytest.raises(DataError, match=f"corrupt TransNAS-Bench-101 micro table .*{name}"):
             load_table(path)
 
 

@@ -1,8 +1,10 @@
 """The NAS-Bench-201 benchmark: ground truth for the 15,625 cells (no torch).
 
-Data, inside the data directory (``--data-dir`` / ``$NASPLUG_DATA``):
+Data: the user's data directory (``--data-dir`` / ``$NASPLUG_DATA``) first, else
+the copy packaged in this plugin (``nasplug_nb201/data/nb201.csv.gz``, the same
+15,625 rows), located by :func:`nasplug.tables.locate_table`:
 
-- ``benchmarks/nb201.csv`` (required): columns ``arch_str``,
+- ``benchmarks/nb201.csv`` (packaged): columns ``arch_str``,
   ``cifar10_test_acc``, ``cifar100_test_acc``, ``ImageNet16-120_test_acc``
   (test accuracy in % after the 200-epoch schedule, NATS-Bench topology space =
   NAS-Bench-201), one row per cell -> :attr:`Metric.TEST_ACCURACY`.
@@ -25,14 +27,17 @@ from pathlib import Path
 from typing import Any
 
 from nasplug.benchmark import Benchmark
-from nasplug.config import find_data_file, get_data_dir
+from nasplug.config import get_data_dir
 from nasplug.errors import ArchitectureError, DataError, MetricNotAvailableError, NasplugError
 from nasplug.metrics import Metric
+from nasplug.tables import TableSource, locate_table
 
 from . import conversions as conv
 
 TASKS = ("cifar10", "cifar100", "ImageNet16-120")
 TABLE = "benchmarks/nb201.csv"
+#: the distribution and package whose ``data/nb201.csv.gz`` is the packaged table
+DISTRIBUTION, PACKAGE = "nasplug-nb201", "nasplug_nb201"
 ZC_FILENAME = "zc_nasbench201.json"
 #: where the data comes from, for error messages
 SOURCE = ("the official NAS-Bench-201 / NATS-Bench release (https://github.com/D-X-Y/NATS-Bench, "
@@ -43,23 +48,20 @@ ZC_SOURCE = "NASLib's NAS-Bench-Suite-Zero (https://github.com/automl/NASLib, zc
 _table_cache: dict[tuple, tuple[dict, dict]] = {}
 
 
-def _load_table(path: Path) -> tuple[dict[Any, int], dict[str, list[float]]]:
+def locate(data_dir: str | os.PathLike | None = None) -> TableSource:
+    """Where ``nb201.csv`` is read from: the user's data directory, else the packaged copy."""
+    return locate_table(TABLE, package=PACKAGE, distribution=DISTRIBUTION, data_dir=data_dir,
+                        what="NAS-Bench-201", source=SOURCE)
+
+
+def _load_table(src: TableSource) -> tuple[dict[Any, int], dict[str, list[float]]]:
     """(key -> row, column -> values) of ``nb201.csv``; keys are compact tuples and strings."""
-    stat = path.stat()
-    cache_key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    cache_key = src.cache_key()
     found = _table_cache.get(cache_key)
     if found is not None:
         return found
-
-    def corrupt(why: str) -> DataError:
-        return DataError(f"corrupt NAS-Bench-201 table {str(path)!r}: {why}; "
-                         f"replace it with the file from {SOURCE}")
-
-    try:
-        with open(path, newline="", encoding="utf-8") as fh:
-            rows = list(csv.reader(fh))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise corrupt(f"{type(exc).__name__}: {exc}") from None
+    corrupt = src.corrupt
+    rows = src.read_csv()
     while rows and not any(field.strip() for field in rows[0]):
         rows.pop(0)
     if not rows:
@@ -162,8 +164,10 @@ class NasBench201Benchmark(Benchmark):
         if task not in TASKS:
             raise NasplugError(f"NAS-Bench-201 has no task {task!r}; valid: {', '.join(TASKS)}")
         super().__init__(task, data_dir)
-        self.table_path = find_data_file(TABLE, data_dir, what="NAS-Bench-201", source=SOURCE)
-        self._index, columns = _load_table(self.table_path)
+        self.table_source = locate(data_dir)
+        #: the user's file, or None when the packaged table is used (see ``table_source``)
+        self.table_path: Path | None = self.table_source.path
+        self._index, columns = _load_table(self.table_source)
         self._test = columns[f"{task}_test_acc"]
         from nasplug.naslib_zc import resolve_naslib_zc_file
 
@@ -257,5 +261,5 @@ class NasBench201Benchmark(Benchmark):
         return len(self.architectures())
 
     def __repr__(self) -> str:
-        return (f"NasBench201Benchmark(task={self.task!r}, table={str(self.table_path)!r}, "
+        return (f"NasBench201Benchmark(task={self.task!r}, table={self.table_source.location!r}, "
                 f"zc={str(self.zc_path) if self.zc_path else None!r})")

@@ -1,14 +1,17 @@
 """The NAS-Bench-301 benchmark: ground truth for labelled DARTS cells (no torch).
 
-Data, inside the data directory (``--data-dir`` / ``$NASPLUG_DATA``):
+Data, in this order (the user's data directory ``--data-dir`` / ``$NASPLUG_DATA``
+first, located by :func:`nasplug.tables.locate_table`):
 
-- ``benchmarks/nb301_labeled.csv``: columns ``compact`` (canonical string of the
+- the user's ``benchmarks/nb301_labeled.csv``: columns ``compact`` (canonical string of the
   NASLib compact genotype) and ``cifar10_val_acc`` (CIFAR-10 validation accuracy
   in %, predicted by the NAS-Bench-301 surrogate, as published with
   NAS-Bench-Suite-Zero), 1,218 cells -> :attr:`Metric.VAL_ACCURACY`;
 - or, when that file is absent, NASLib's ``naslib/zc_nasbench301.json`` (or
   ``zc_nasbench301.json``): its ``val_accuracy`` entries. When present it also
-  gives NASLib's stored zero-cost scores (:meth:`zero_cost_scores`).
+  gives NASLib's stored zero-cost scores (:meth:`zero_cost_scores`);
+- else the copy of ``nb301_labeled.csv`` packaged in this plugin
+  (``nasplug_nb301/data/nb301_labeled.csv.gz``, the same 1,218 rows).
 
 Evaluations sample from the labelled cells only (:meth:`architectures`). Any
 other cell can be queried through the official NAS-Bench-301 surrogate when the
@@ -25,9 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from nasplug.benchmark import Benchmark
-from nasplug.config import DATA_ENV, find_data_file, get_data_dir
+from nasplug.config import DATA_ENV, get_data_dir
 from nasplug.errors import ArchitectureError, DataError, MetricNotAvailableError, NasplugError
 from nasplug.metrics import Metric
+from nasplug.tables import TableSource, locate_table
 
 from . import encoding as enc
 
@@ -35,6 +39,8 @@ TASKS = ("cifar10",)
 TABLE = "benchmarks/nb301_labeled.csv"
 ZC_FILENAME = "zc_nasbench301.json"
 NUM_LABELLED = 1218
+#: the distribution and package whose ``data/nb301_labeled.csv.gz`` is the packaged table
+DISTRIBUTION, PACKAGE = "nasplug-nb301", "nasplug_nb301"
 SOURCE = ("NAS-Bench-Suite-Zero (NASLib, https://github.com/automl/NASLib: the 'val_accuracy' of "
           "zc_nasbench301.json), converted to CSV with columns compact,cifar10_val_acc; or put "
           "zc_nasbench301.json itself in <data>/naslib/")
@@ -43,22 +49,20 @@ ZC_SOURCE = "NASLib's NAS-Bench-Suite-Zero release (https://github.com/automl/NA
 _table_cache: dict[tuple, tuple[list[str], dict[tuple, float]]] = {}
 
 
-def _load_csv(path: Path) -> tuple[list[str], dict[tuple, float]]:
+def locate(data_dir: str | os.PathLike | None = None) -> TableSource:
+    """Where ``nb301_labeled.csv`` is read from: the user's data directory, else the packaged copy."""
+    return locate_table(TABLE, package=PACKAGE, distribution=DISTRIBUTION, data_dir=data_dir,
+                        what="NAS-Bench-301", source=SOURCE)
+
+
+def _load_csv(src: TableSource) -> tuple[list[str], dict[tuple, float]]:
     """(canonical strings in file order, normalized compact -> accuracy) of the CSV."""
-    stat = path.stat()
-    cache_key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    cache_key = src.cache_key()
     found = _table_cache.get(cache_key)
     if found is not None:
         return found
-
-    def corrupt(why: str) -> DataError:
-        return DataError(f"corrupt NAS-Bench-301 table {str(path)!r}: {why}; replace it with the file from {SOURCE}")
-
-    try:
-        with open(path, newline="", encoding="utf-8") as fh:
-            rows = list(csv.reader(fh))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise corrupt(f"{type(exc).__name__}: {exc}") from None
+    corrupt = src.corrupt
+    rows = src.read_csv()
     if not rows:
         raise corrupt("the file is empty")
     header = [h.strip() for h in rows[0]]
@@ -114,14 +118,13 @@ class NasBench301Benchmark(Benchmark):
 
         self.zc_path: Path | None = resolve_naslib_zc_file("nasbench301", data_dir, zc_path, ZC_SOURCE)
         self._zc: dict | None = None
-        try:
-            self.table_path: Path | None = find_data_file(TABLE, data_dir, what="NAS-Bench-301", source=SOURCE)
-        except DataError:
-            if self.zc_path is None:
-                raise
-            self.table_path = None
-        if self.table_path is not None:
-            self._strings, self._labels = _load_csv(self.table_path)
+        table = locate(data_dir)
+        # the user's files win: their CSV, else their NASLib file, else the packaged CSV
+        self.table_source: TableSource | None = None if (table.packaged and self.zc_path is not None) else table
+        #: the user's CSV, or None (packaged table, or labels from NASLib's file)
+        self.table_path: Path | None = self.table_source.path if self.table_source else None
+        if self.table_source is not None:
+            self._strings, self._labels = _load_csv(self.table_source)
         else:  # NASLib users: the zero-cost file alone
             self._strings, self._labels = [], {}
             for compact, scores in self._zc_raw().items():
@@ -133,6 +136,9 @@ class NasBench301Benchmark(Benchmark):
         self.surrogate = SurrogateOption(surrogate_dir)
 
     # -- metadata -----------------------------------------------------------
+    def _labels_from(self) -> str:
+        return self.table_source.location if self.table_source is not None else str(self.zc_path)
+
     @property
     def metrics(self) -> tuple[Metric, ...]:
         return (Metric.VAL_ACCURACY,)
@@ -204,12 +210,12 @@ class NasBench301Benchmark(Benchmark):
         if not self.surrogate.configured:
             raise DataError(
                 f"cell {enc.compact_to_str(compact)} is not one of the {len(self._strings)} labelled cells "
-                f"of {str(self.table_path or self.zc_path)!r}; to query any cell through the NAS-Bench-301 "
+                f"of {self._labels_from()!r}; to query any cell through the NAS-Bench-301 "
                 f"surrogate, {self.surrogate.requirements()}")
         return self.surrogate.predict(enc.compact_to_genotype(compact))
 
     def __repr__(self) -> str:
-        return (f"NasBench301Benchmark(task={self.task!r}, table={str(self.table_path)!r}, "
+        return (f"NasBench301Benchmark(task={self.task!r}, table={self._labels_from()!r}, "
                 f"labelled={len(self._strings)}, surrogate={self.surrogate!r})")
 
 

@@ -1,5 +1,12 @@
 """Ground truth of the TransNAS-Bench-101 micro space: ``benchmarks/tnb101_micro.csv`` (no torch).
 
+The user's data directory (``--data-dir`` / ``$NASPLUG_DATA``) comes first; else the
+copy packaged in this plugin (``nasplug_tnb101/data/tnb101_micro.csv.gz``, the same
+4,096 rows) is read (:func:`nasplug.tables.locate_table`). The package also carries
+``data/tnb101_macro.csv.gz`` (3,256 macro architectures, same task columns) and
+``data/suite_zero_extra.csv.gz`` (NAS-Bench-Suite-Zero's NAS-Bench-360 rows of this
+space) for the modules that read them.
+
 The table (NAS-Bench-Suite-Zero's TransNAS-Bench-101 labels, as NASLib queries
 them) has one row per cell, all 4,096, and one column per task. Every column is
 what NASLib returns for ``Metric.VAL_ACCURACY`` on that task, so every column
@@ -27,9 +34,9 @@ from pathlib import Path
 from typing import Any
 
 from nasplug.benchmark import Benchmark
-from nasplug.config import find_data_file
-from nasplug.errors import ArchitectureError, DataError, MetricNotAvailableError, NasplugError
+from nasplug.errors import ArchitectureError, MetricNotAvailableError, NasplugError
 from nasplug.metrics import Metric
+from nasplug.tables import TableSource, locate_table
 
 from . import encoding
 from .tasks import TASK_NAMES, TASKS
@@ -37,48 +44,59 @@ from .tasks import TASK_NAMES, TASKS
 TABLE = "benchmarks/tnb101_micro.csv"
 SOURCE = ("NAS-Bench-Suite-Zero's TransNAS-Bench-101 labels (NASLib), converted to CSV: "
           "see the nasplug README, section TransNAS-Bench-101")
+#: the distribution and package whose ``data/tnb101_micro.csv.gz`` is the packaged table
+DISTRIBUTION, PACKAGE = "nasplug-tnb101", "nasplug_tnb101"
+
+
+def locate(data_dir: str | os.PathLike | None = None) -> TableSource:
+    """Where ``tnb101_micro.csv`` is read from: the user's data directory, else the packaged copy."""
+    return locate_table(TABLE, package=PACKAGE, distribution=DISTRIBUTION, data_dir=data_dir,
+                        what="TransNAS-Bench-101 micro", source=SOURCE)
 
 #: (resolved path, mtime, size) -> (arch strings in file order, {task: {op tuple: value}})
 _TABLE_CACHE: dict[tuple, tuple[list[str], dict[str, dict[tuple, float]]]] = {}
 
 
-def load_table(path: str | os.PathLike) -> tuple[list[str], dict[str, dict[tuple, float]]]:
-    """Read and validate the CSV once per process (all seven tasks share one parse)."""
-    path = Path(path).resolve()
-    stat = path.stat()
-    key = (str(path), stat.st_mtime_ns, stat.st_size)
+def load_table(table: TableSource | str | os.PathLike) -> tuple[list[str], dict[str, dict[tuple, float]]]:
+    """Read and validate the CSV once per process (all seven tasks share one parse).
+
+    ``table``: a :class:`TableSource`, or the path of a CSV file (plain or gzip).
+    """
+    if not isinstance(table, TableSource):
+        table = TableSource(name=TABLE, origin="user", path=Path(table).resolve(),
+                            what="TransNAS-Bench-101 micro", source=SOURCE)
+    src = table
+    key = src.cache_key()
     cached = _TABLE_CACHE.get(key)
     if cached is not None:
         return cached
     archs: list[str] = []
     columns: dict[str, dict[tuple, float]] = {task: {} for task in TASK_NAMES}
-    with open(path, newline="") as fh:
-        reader = csv.reader(fh)
-        header = next(reader, None)
-        if not header or header[0] != "arch_str":
-            raise DataError(f"{path}: corrupt table, the first column must be 'arch_str' "
-                            f"(got header {header!r}); {SOURCE}")
-        missing = [t for t in TASK_NAMES if t not in header]
-        if missing:
-            raise DataError(f"{path}: corrupt table, missing task column(s) {', '.join(missing)}; {SOURCE}")
-        index = {task: header.index(task) for task in TASK_NAMES}
-        for line_no, row in enumerate(reader, start=2):
-            if not row:
-                continue
-            try:
-                ops = encoding.parse_arch(row[0])
-                values = {task: float(row[i]) for task, i in index.items()}
-            except (ArchitectureError, ValueError, IndexError) as exc:
-                raise DataError(f"{path}:{line_no}: corrupt row {row!r} ({exc}); {SOURCE}") from None
-            if ops in columns[TASK_NAMES[0]]:
-                raise DataError(f"{path}:{line_no}: duplicate architecture {row[0]!r}; {SOURCE}")
-            archs.append(encoding.to_arch_str(ops))
-            for task, value in values.items():
-                if not math.isfinite(value):
-                    raise DataError(f"{path}:{line_no}: non-finite {task} value {row[index[task]]!r}")
-                columns[task][ops] = value
+    reader = iter(src.read_csv())
+    header = next(reader, None)
+    if not header or header[0] != "arch_str":
+        raise src.corrupt(f"the first column must be 'arch_str' (got header {header!r})")
+    missing = [t for t in TASK_NAMES if t not in header]
+    if missing:
+        raise src.corrupt(f"missing task column(s) {', '.join(missing)}")
+    index = {task: header.index(task) for task in TASK_NAMES}
+    for line_no, row in enumerate(reader, start=2):
+        if not row:
+            continue
+        try:
+            ops = encoding.parse_arch(row[0])
+            values = {task: float(row[i]) for task, i in index.items()}
+        except (ArchitectureError, ValueError, IndexError) as exc:
+            raise src.corrupt(f"line {line_no}: bad row {row!r} ({exc})") from None
+        if ops in columns[TASK_NAMES[0]]:
+            raise src.corrupt(f"line {line_no}: duplicate architecture {row[0]!r}")
+        archs.append(encoding.to_arch_str(ops))
+        for task, value in values.items():
+            if not math.isfinite(value):
+                raise src.corrupt(f"line {line_no}: non-finite {task} value {row[index[task]]!r}")
+            columns[task][ops] = value
     if not archs:
-        raise DataError(f"{path}: the table has no rows; {SOURCE}")
+        raise src.corrupt("the table has no rows")
     _TABLE_CACHE.clear()  # one table per process is what is ever needed
     _TABLE_CACHE[key] = (archs, columns)
     return archs, columns
@@ -99,8 +117,10 @@ class TransNASBench101MicroBenchmark(Benchmark):
         if task not in TASKS:
             raise NasplugError(f"benchmark {self.name!r} has no task {task!r}; valid: {', '.join(TASK_NAMES)}")
         super().__init__(task, data_dir)
-        self.path = find_data_file(TABLE, data_dir, what="TransNAS-Bench-101 micro", source=SOURCE)
-        self._archs, self._columns = load_table(self.path)
+        self.table_source = locate(data_dir)
+        #: where the labels come from: the user's file, or ``package/resource`` of the packaged copy
+        self.path = self.table_source.path or self.table_source.location
+        self._archs, self._columns = load_table(self.table_source)
 
     @property
     def metrics(self) -> tuple[Metric, ...]:
