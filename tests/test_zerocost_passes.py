@@ -157,3 +157,43 @@ def test_an_undeclared_reader_still_gets_the_right_values():
     both = score_many([Reader(), nasplug.get_predictor("fisher"), nasplug.get_predictor("jacov")],
                       model, [batch])
     assert both["reader"] == pytest.approx(expect, rel=1e-6)
+
+
+class OutOfMemory(ZeroCostPredictor):
+    """Raises the error torch raises when a device runs out of memory."""
+
+    name = "oom"
+    passes = frozenset({"forward"})
+
+    def compute(self, ctx):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+
+def test_out_of_memory_fails_the_cell_with_one_line_and_the_others_go_on():
+    model, batch = tiny_classifier(), tiny_batch()
+    out = score_many([OutOfMemory(), nasplug.get_predictor("snip")], model, [batch])
+    assert isinstance(out["oom"], ScoringError)
+    assert out["oom"].reason.startswith("out of memory on the device") and "\n" not in out["oom"].reason
+    assert isinstance(out["snip"], float)
+
+
+def test_device_names_are_checked_in_one_line():
+    from nasplug.devices import check_device_name, resolve_device
+    from nasplug.errors import NasplugError
+
+    assert check_device_name(" CUDA:1 ") == "cuda:1"
+    assert str(resolve_device("cpu")) == "cpu"
+    assert resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    with pytest.raises(NasplugError, match="unknown device 'gpu'"):
+        check_device_name("gpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(NasplugError, match="sees no CUDA GPU"):
+            resolve_device("cuda")
+
+
+def test_scoring_follows_the_model_onto_its_device():
+    """The batch goes where the model is (the CPU here; the same code path on a GPU)."""
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    model, batch = tiny_classifier().to(device), tiny_batch()
+    out = score_many([nasplug.get_predictor(n) for n in SHARING], model, [batch])
+    assert all(isinstance(v, float) for v in out.values()), out

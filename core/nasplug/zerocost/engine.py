@@ -276,7 +276,19 @@ def _on_device(batch, device: torch.device):
 
 
 def _as_scoring_error(name: str, exc: Exception) -> ScoringError:
-    """A per-cell failure (not a crash of the whole run), with a one-line reason."""
+    """A per-cell failure (not a crash of the whole run), with a one-line reason.
+
+    A device out-of-memory error gives its own reason and hands the device's
+    cached memory back, so the run goes on with the next cell.
+    """
+    from ..devices import is_out_of_memory, release_device_memory
+
+    if is_out_of_memory(exc):
+        release_device_memory(torch.device("cuda") if torch.cuda.is_available() else None)
+        error = ScoringError(name, "out of memory on the device for this cell and batch "
+                             "(a smaller --batch-size may fit)")
+        error.__cause__ = exc
+        return error
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     error = ScoringError(name, f"{type(exc).__name__}: {message}"[:300])
     error.__cause__ = exc
