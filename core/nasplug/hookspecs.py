@@ -75,3 +75,21 @@ def register_executors(register: Callable[[type], None]) -> None:
     Each class has ``name`` (e.g. ``"inprocess"``, ``"pool"``, ``"ray"``) and maps
     scoring jobs to results (see :mod:`nasplug.executors`).
     """
+
+
+@hookspec
+def register_search_strategies(register: Callable[[type], None]) -> None:
+    """Register search-strategy classes (``nasplug search --strategy NAME``).
+
+    Each class has ``name``, optional ``description`` and ``uses_proxy`` (True
+    when it ranks architectures with a predictor), takes its options as
+    constructor keyword arguments (``--strategy NAME:key=value,...``) and
+    implements ``run(space, task, predictor, rng, budget)``: ``space`` is a
+    :class:`nasplug.search.SearchDomain` (``sample``/``mutate``/``neighbours``
+    on canonical architecture strings), ``task`` a
+    :class:`nasplug.search.SearchTask`, ``predictor`` the predictor's name (or
+    None), ``rng`` a seeded ``numpy.random.Generator`` (the only source of
+    randomness) and ``budget`` a :class:`nasplug.search.SearchBudget`, through
+    which every ground-truth query and proxy score is asked for, counted and
+    capped. Subclass :class:`nasplug.search.SearchStrategy`.
+    """
