@@ -37,6 +37,18 @@ OPTIMIZER_SCOPE = ("stage_1", "stage_2", "stage_3")
 #: 120 classes of ImageNet downsampled to 16x16 (Dong & Yang, ICLR 2020).
 DATASETS = {"cifar10": (10, 32), "cifar100": (100, 32), "ImageNet16-120": (120, 16)}
 _DATASET_BY_CLASSES = {classes: name for name, (classes, _) in DATASETS.items()}
+#: NAS-Bench-Suite-Zero's NAS-Bench-360 tasks: dataset -> (classes, (channels, height, width)),
+#: as NASLib builds the network for them (``dataset_n_classes`` / ``dataset_to_channels`` in
+#: ``naslib/search_spaces/__init__.py``; the stem reads ``channels``, the head outputs ``classes``).
+NB360_DATASETS = {"svhn": (10, (3, 32, 32)), "ninapro": (18, (1, 16, 52)), "scifar100": (100, (3, 60, 60))}
+
+
+def _dataset_spec(dataset: str | None) -> tuple[int, tuple[int, int, int]]:
+    """(classes, input shape) of a dataset (None: CIFAR-10's shape)."""
+    if dataset in NB360_DATASETS:
+        return NB360_DATASETS[dataset]
+    classes, size = DATASETS[dataset or "cifar10"]
+    return classes, (3, size, size)
 TOTAL_NODES = 20
 
 
@@ -123,12 +135,15 @@ class NasBench201SearchSpace(Graph):
     ``NasBench201SearchSpace(n_classes=10)`` as in NASLib, or
     ``NasBench201SearchSpace(dataset='ImageNet16-120')``; ``dataset`` fixes the
     number of classes and the input size (32x32, or 16x16 for ImageNet16-120).
+    Suite-Zero's NAS-Bench-360 tasks (:data:`NB360_DATASETS`) change the stem's
+    input channels and the head's classes, as NASLib does: ``svhn`` 3x32x32 / 10,
+    ``ninapro`` 1x16x52 / 18, ``scifar100`` 3x60x60 / 100.
     ``device`` creates every parameter there (e.g. ``"cuda"``; ``"meta"`` gives
     shape-only networks that count parameters and FLOPs quickly).
     """
 
     name = "nasbench201"
-    datasets = tuple(DATASETS)
+    datasets = tuple(DATASETS) + tuple(NB360_DATASETS)
     description = "NAS-Bench-201 cell search space (15,625 cells)"
     OPTIMIZER_SCOPE = list(OPTIMIZER_SCOPE)
     QUERYABLE = True
@@ -137,12 +152,12 @@ class NasBench201SearchSpace(Graph):
         super().__init__(name="makrograph", scope=None)
         if dataset is None:
             dataset = _DATASET_BY_CLASSES.get(10 if n_classes is None else n_classes)
-        elif dataset not in DATASETS:
-            raise NasplugError(f"NAS-Bench-201 has no dataset {dataset!r}; valid: {', '.join(DATASETS)}")
+        elif dataset not in DATASETS and dataset not in NB360_DATASETS:
+            raise NasplugError(f"NAS-Bench-201 has no dataset {dataset!r}; valid: {', '.join(self.datasets)}")
         if n_classes is None:
-            n_classes = DATASETS[dataset][0]
-        elif dataset is not None and DATASETS[dataset][0] != n_classes:
-            raise NasplugError(f"{dataset} has {DATASETS[dataset][0]} classes, not n_classes={n_classes}")
+            n_classes = _dataset_spec(dataset)[0]
+        elif dataset is not None and _dataset_spec(dataset)[0] != n_classes:
+            raise NasplugError(f"{dataset} has {_dataset_spec(dataset)[0]} classes, not n_classes={n_classes}")
         self._setup(dataset, int(n_classes), device)
 
     def _setup(self, dataset: str | None, n_classes: int, device, macro_ops: list | None = None,
@@ -151,9 +166,8 @@ class NasBench201SearchSpace(Graph):
         blocks, head) and ``templates`` are reused by fast copies; else built."""
         self.dataset = dataset
         self.num_classes = n_classes
-        size = DATASETS[dataset][1] if dataset else 32
         #: one input image, (channels, height, width)
-        self.input_shape = (3, size, size)
+        self.input_shape = _dataset_spec(dataset)[1]
         self.space_name = "nasbench201"
         self.channels = list(STAGE_CHANNELS)
         self.op_indices: tuple[int, ...] | None = None
@@ -167,7 +181,7 @@ class NasBench201SearchSpace(Graph):
         #: channels -> the shared candidate templates of that stage
         self._templates: dict[int, list[nn.Module]] = templates
         if macro_ops is None:
-            macro_ops = [Stem(C_out=STAGE_CHANNELS[0], device=device)]
+            macro_ops = [Stem(C_in=self.input_shape[0], C_out=STAGE_CHANNELS[0], device=device)]
             macro_ops += [ResNetBasicblock(c_in, c_out, stride=2, device=device)
                           for c_in, c_out in zip(STAGE_CHANNELS, STAGE_CHANNELS[1:])]
             macro_ops.append(Sequential(

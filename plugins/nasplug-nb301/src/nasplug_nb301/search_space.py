@@ -34,8 +34,14 @@ from torch import nn
 from . import encoding as enc
 from .network import DEFAULT_CHANNELS, DEFAULT_LAYERS, STEM_MULTIPLIER, DartsNetwork
 
-DATASETS = ("cifar10",)
-NUM_CLASSES = {"cifar10": 10}
+#: NAS-Bench-Suite-Zero's NAS-Bench-360 tasks: dataset -> (classes, (channels, height, width)),
+#: as NASLib builds the network for them (``dataset_n_classes`` / ``dataset_to_channels`` in
+#: ``naslib/search_spaces/__init__.py``, no auxiliary head): the stem reads ``channels``
+NB360_DATASETS = {"svhn": (10, (3, 32, 32)), "ninapro": (18, (1, 16, 52)), "scifar100": (100, (3, 60, 60))}
+DATASETS = ("cifar10", *NB360_DATASETS)
+NUM_CLASSES = {"cifar10": 10, **{name: spec[0] for name, spec in NB360_DATASETS.items()}}
+#: dataset -> shape of one input (channels, height, width)
+INPUT_SHAPES = {"cifar10": (3, 32, 32), **{name: spec[1] for name, spec in NB360_DATASETS.items()}}
 #: macro-graph scopes, NASLib's names
 OPTIMIZER_SCOPE = ["n_stage_1", "n_stage_2", "n_stage_3", "r_stage_1", "r_stage_2"]
 
@@ -60,6 +66,9 @@ class NasBench301SearchSpace(Graph):
     ``NasBench301SearchSpace()`` builds NAS-Bench-Suite-Zero's scoring network
     (``C=32``: stages of 32, 64, 128 channels; 8 cells; stem multiplier 3; 10
     classes; no auxiliary head). ``C=16`` gives NASLib's current network.
+    Suite-Zero's NAS-Bench-360 tasks (:data:`NB360_DATASETS`) set the stem's
+    input channels and the classes as NASLib does: ``svhn`` 3x32x32 / 10,
+    ``ninapro`` 1x16x52 / 18, ``scifar100`` 3x60x60 / 100.
     Architectures: :meth:`set_spec` takes the compact form, its canonical
     string, a DARTS ``Genotype`` or a NAS-Bench-301 configuration dict.
     """
@@ -72,7 +81,7 @@ class NasBench301SearchSpace(Graph):
 
     def __init__(self, n_classes: int | None = None, dataset: str | None = "cifar10",
                  C: int = DEFAULT_CHANNELS, layers: int = DEFAULT_LAYERS,
-                 stem_multiplier: int = STEM_MULTIPLIER, in_channels: int = 3) -> None:
+                 stem_multiplier: int = STEM_MULTIPLIER, in_channels: int | None = None) -> None:
         super().__init__(name="makrograph", scope=None)
         if dataset is not None and dataset not in DATASETS:
             raise NasplugError(f"NAS-Bench-301 has no dataset {dataset!r}; valid: {', '.join(DATASETS)}")
@@ -83,9 +92,12 @@ class NasBench301SearchSpace(Graph):
         self.dataset = dataset
         self.num_classes = int(n_classes)
         self.C, self.layers = int(C), int(layers)
+        shape = INPUT_SHAPES[dataset or "cifar10"]
+        if in_channels is None:
+            in_channels = shape[0]
         self.stem_multiplier, self.in_channels = int(stem_multiplier), int(in_channels)
         #: one input image, (channels, height, width)
-        self.input_shape = (self.in_channels, 32, 32)
+        self.input_shape = (self.in_channels, *shape[1:])
         self.space_name = "nasbench301"
         self.compact: tuple | None = None
         self.network: DartsNetwork | None = None
