@@ -31,7 +31,8 @@ PROJECT_NAME = "nasplug"
 ENTRY_POINT_GROUP = "nasplug"
 
 #: registry kinds, each backed by the hook ``register_<kind>``
-KINDS = ("search_spaces", "benchmarks", "predictors", "datasets", "executors")
+KINDS = ("search_spaces", "benchmarks", "predictors", "datasets", "executors",
+         "search_strategies")
 
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 

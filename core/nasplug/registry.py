@@ -20,6 +20,7 @@ KIND_LABELS = {
     "predictors": "predictor",
     "datasets": "dataset",
     "executors": "executor",
+    "search_strategies": "search strategy",
 }
 
 #: Names provided by nasplug's own distributions, so that asking for one that is
