@@ -29,7 +29,8 @@ def list_command(as_json: bool) -> None:
         click.echo(json.dumps(data, indent=2))
         return
     for kind, label in KIND_LABELS.items():
-        click.secho(f"{label.capitalize()}s:", bold=True)
+        plural = label[:-1] + "ies" if label.endswith("y") else label + "s"
+        click.secho(f"{plural.capitalize()}:", bold=True)
         rows = data[kind]
         if not rows:
             click.echo("  (none)")
