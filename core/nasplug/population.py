@@ -49,8 +49,8 @@ Command-line names (:func:`from_spec`)::
     learned:all:train-size=400,encoding=yes  # or --train-size 400
     naslib:synflow                           # NASLib's stored scores
 
-``KIND`` is the name of a registered predictor class that has a
-``from_spec(args, options)`` classmethod; any plugin may register one.
+``KIND`` is one of :data:`KINDS`; a plugin adds its own with
+``nasplug.evaluation.predictors.register_name_resolver``.
 """
 
 from __future__ import annotations
@@ -83,6 +83,7 @@ class PopulationContext:
     data_dir: Any = None
     #: free-form settings of the evaluation (batch size, split, ...), for describe()
     settings: dict = field(default_factory=dict)
+    _labelled: list | None = field(default=None, repr=False, compare=False)
 
     @property
     def task(self) -> str:
@@ -96,10 +97,12 @@ class PopulationContext:
         return [float(self.dataset_api.query(c, metric=metric, dataset=self.dataset)) for c in cells]
 
     def labelled_cells(self) -> list[str]:
-        """Every labelled cell of the task (canonical strings)."""
+        """Every labelled cell of the task (canonical strings; read once per context)."""
         if self.dataset_api is None:
             raise NasplugError(f"no benchmark for {self.task}")
-        return [str(a) for a in self.dataset_api.architectures()]
+        if self._labelled is None:
+            self._labelled = [str(a) for a in self.dataset_api.architectures()]
+        return list(self._labelled)
 
 
 @dataclass
@@ -359,13 +362,13 @@ def score_population(predictor: PopulationPredictor, context: PopulationContext,
 def split_spec(value: str) -> tuple[str, list[str], dict[str, str]] | None:
     """``"kind:a,b:opt=v,o2=w"`` -> ``("kind", ["a", "b"], {"opt": "v", "o2": "w"})``; None without ``:``.
 
-    A member that itself contains ``:`` is not expressible (use the Python API).
+    Members are separated by ``,`` or ``+``; option names may use ``_`` or ``-``.
     """
     if not isinstance(value, str) or ":" not in value:
         return None
     kind, _, rest = value.partition(":")
     args_text, _, opts_text = rest.partition(":")
-    args = [a.strip() for a in args_text.split(",") if a.strip()]
+    args = [a.strip() for a in args_text.replace("+", ",").split(",") if a.strip()]
     options: dict[str, str] = {}
     for item in filter(None, (o.strip() for o in opts_text.split(","))):
         key, eq, val = item.partition("=")
@@ -375,30 +378,45 @@ def split_spec(value: str) -> tuple[str, list[str], dict[str, str]] | None:
     return kind.strip(), args, options
 
 
-def from_spec(value: str, defaults: Mapping[str, Any] | None = None) -> Predictor | None:
-    """The predictor a ``KIND:ARGS[:OPTIONS]`` name describes, or None if ``value`` has no ``:``.
+def parse_rest(kind: str, rest: str, defaults: Mapping[str, Any] | None,
+               allowed: Sequence[str]) -> tuple[list[str], dict[str, str]]:
+    """Members and options of ``KIND:REST``; ``defaults`` fill options the name leaves unset.
 
-    ``KIND`` must be a registered predictor class with a ``from_spec(args,
-    options)`` classmethod; ``defaults`` (command-line options such as
-    ``--combine``) fill options the name does not set.
+    An option outside ``allowed`` is a one-line :class:`NasplugError`.
     """
-    parts = split_spec(value)
-    if parts is None:
-        return None
-    kind, args, options = parts
-    from .plugins import get_registry
+    _, members, options = split_spec(f"{kind}:{rest}")
+    for key, value in (defaults or {}).items():
+        key = key.replace("_", "-")
+        if value is not None and key not in options:
+            options[key] = str(value)
+    unknown = [k for k in options if k not in allowed]
+    if unknown:
+        raise NasplugError(f"--predictor {kind}:{rest}: unknown option {unknown[0]!r}; "
+                           f"valid: {', '.join(allowed)}")
+    return members, options
 
-    cls = get_registry().get("predictors", kind)  # unknown kind: the registry's helpful error
-    factory = getattr(cls, "from_spec", None)  # a LazyClass imports its class here
-    if factory is None:
-        raise NasplugError(f"--predictor {value!r}: predictor {kind!r} takes no arguments after ':'")
-    merged = {k.replace("_", "-"): str(v) for k, v in (defaults or {}).items() if v is not None}
-    merged.update(options)
-    predictor = factory(args, merged)
-    predictor._nasplug_created = (value, tuple(sorted((defaults or {}).items())))
-    return predictor
+
+#: the population kinds nasplug provides: name prefix -> factory ``fn(rest, **options)``
+KINDS = {
+    "ensemble": "nasplug.ensemble:from_name",
+    "learned": "nasplug.learned:from_name",
+    "naslib": "nasplug.naslib_scores:from_name",
+}
+
+
+def from_spec(value: str, **defaults: Any) -> Predictor | None:
+    """The predictor a ``KIND:REST`` name describes (``KIND`` in :data:`KINDS`), else None."""
+    parts = split_spec(value)
+    if parts is None or parts[0] not in KINDS:
+        return None
+    from importlib import import_module
+
+    module, _, attr = KINDS[parts[0]].partition(":")
+    factory = getattr(import_module(module), attr)
+    return factory(value.partition(":")[2], **defaults)
 
 
 __all__ = ["CellOutcome", "Population", "PopulationContext", "PopulationPredictor",
-           "PopulationResult", "cell_components", "from_spec", "has_own_components",
-           "is_population_predictor", "member_label", "score_population", "split_spec"]
+           "PopulationResult", "KINDS", "cell_components", "from_spec", "has_own_components",
+           "is_population_predictor", "member_label", "parse_rest", "score_population",
+           "split_spec"]
