@@ -37,3 +37,12 @@ class DataError(NasplugError):
 
 class MetricNotAvailableError(NasplugError):
     """A benchmark table does not hold the requested metric."""
+
+
+def one_line(exc: BaseException) -> str:
+    """``"TypeName: first line of the message"`` (just ``TypeName`` without a message).
+
+    The one formatter for an exception shown to a user or stored with a failed cell.
+    """
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__

@@ -1,15 +1,9 @@
-"""Executors: where architectures are scored.
+"""Executors: where architectures are scored (this module only maps work over workers).
 
-An executor maps :func:`run_scoring_job` over :class:`ScoringJob` objects and
-yields each job's list of :class:`CellResult` as soon as it is done (in any
-order). Jobs are plain picklable data (predictor name + kwargs or a submission
-path, search-space name, task, architecture strings, batch settings, which
-plugins to load); each worker process rebuilds the predictor, the search space
-and the data batch once and reuses them for every job with the same context.
-
-Scores do not depend on the executor: the search space is built right after
-``torch.manual_seed(seed)``, and every architecture is built and scored right
-after ``torch.manual_seed`` of a seed derived from ``(seed, architecture)``.
+An executor maps a function (:func:`nasplug.evaluation.jobs.run_scoring_job`)
+over jobs and yields each job's result as soon as it is done (in any order).
+What a job is and what a worker does with it is :mod:`nasplug.evaluation.jobs`.
+Scores do not depend on the executor (see there).
 
 Built-in executors (registered by ``nasplug.default_plugins``):
 
@@ -29,245 +23,19 @@ This module is import-light: torch is imported inside the worker functions.
 
 from __future__ import annotations
 
-import hashlib
-import math
 import os
-import pickle
-import sys
-import time
-from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Any, Callable, Iterable, Iterator
 
-from .errors import NasplugError
+from .errors import NasplugError, one_line
 
+# The jobs executors run live in nasplug.evaluation.jobs; these names are re-exported
+# from here because plugins and scripts import them from nasplug.executors.
+from .evaluation.jobs import (CellResult, JobContext, PluginSpec, ScoringJob, arch_seed,
+                              clear_worker_state, run_scoring_job, score_one)
+from .evaluation.predictors import PredictorRef, build_predictor
 
-# -- jobs -------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class PluginSpec:
-    """Which plugins a worker loads: entry points and/or extra importable modules."""
-
-    load_entrypoints: bool = True
-    modules: tuple[str, ...] = ()
-    #: sys.path entries the extra modules need (for workers that do not inherit sys.path)
-    paths: tuple[str, ...] = ()
-
-    @classmethod
-    def from_plugin_manager(cls, pm) -> "PluginSpec":
-        """Describe ``pm`` so a worker can rebuild an equivalent one."""
-        modules, paths = [], []
-        for plugin in pm.get_plugins():
-            name = pm.get_name(plugin)
-            if name in pm.origins or not isinstance(plugin, ModuleType):
-                continue
-            modules.append(plugin.__name__)
-            top = sys.modules.get(plugin.__name__.split(".")[0])
-            file = getattr(top, "__file__", None)
-            if file:
-                base = os.path.dirname(os.path.abspath(file))
-                if os.path.basename(file) == "__init__.py":
-                    base = os.path.dirname(base)
-                paths.append(base)
-        return cls(load_entrypoints=bool(pm.origins), modules=tuple(sorted(modules)),
-                   paths=tuple(dict.fromkeys(paths)))
-
-
-@dataclass(frozen=True)
-class PredictorRef:
-    """How a worker gets the predictor.
-
-    ``kind``: ``"registered"`` (``name`` + ``kwargs``), ``"submission"``
-    (``path``), ``"pickled"`` (``payload``) or ``"instance"`` (the live object;
-    in-process only, never pickled).
-    """
-
-    kind: str
-    name: str
-    kwargs: tuple = ()
-    path: str | None = None
-    payload: bytes | None = None
-    #: id() of the live instance, so two live predictors never share worker state
-    ident: int = 0
-    instance: Any = field(default=None, compare=False, hash=False, repr=False)
-
-    def __getstate__(self):
-        if self.kind == "instance":
-            raise NasplugError(f"predictor {self.name!r} is a live object and cannot be sent to "
-                               "worker processes; register it as a plugin or use --executor inprocess")
-        return self.__dict__.copy()
-
-    def __setstate__(self, state):
-        self.__dict__.update(state)
-
-
-@dataclass(frozen=True)
-class ScoringContext:
-    """Everything besides the architecture that decides a score."""
-
-    predictor: PredictorRef
-    search_space: str
-    dataset: str
-    batch_size: int
-    seed: int
-    split: str = "train"
-    data_dir: str | None = None
-    synthetic: bool = False
-    download: bool = False
-    augment: bool = False
-    plugins: PluginSpec = PluginSpec()
-    torch_threads: int | None = None
-
-
-@dataclass(frozen=True)
-class ScoringJob:
-    context: ScoringContext
-    archs: tuple[str, ...]
-
-
-@dataclass
-class CellResult:
-    """One architecture's outcome: a finite ``score`` or an ``error`` (failed cell)."""
-
-    arch: str
-    score: float | None
-    error: str | None
-    seconds: float
-
-
-def arch_seed(seed: int, arch: str) -> int:
-    """The torch seed an architecture is built and scored under."""
-    digest = hashlib.sha256(f"{int(seed)}:{arch}".encode()).digest()
-    return int.from_bytes(digest[:4], "little") & 0x7FFFFFFF
-
-
-# -- worker side -------------------------------------------------------------------
-
-_WORKER_STATE: dict = {}
-_PLUGIN_STATE: dict = {}
-
-
-def _ensure_plugins(spec: PluginSpec) -> None:
-    """Make the process-wide plugin manager match ``spec`` (once per process)."""
-    from . import plugins
-
-    current = plugins._pm  # noqa: SLF001 - the process-wide manager, if any
-    if _PLUGIN_STATE.get("spec") == spec and current is _PLUGIN_STATE.get("pm"):
-        return
-    if current is not None and PluginSpec.from_plugin_manager(current) == spec:
-        _PLUGIN_STATE.update(spec=spec, pm=current)
-        return
-    for path in spec.paths:
-        if path not in sys.path:
-            sys.path.append(path)
-    pm = plugins.NasplugPluginManager()
-    if spec.load_entrypoints:
-        pm.load_entrypoints()
-    import importlib
-
-    for name in spec.modules:
-        module = importlib.import_module(name)
-        if not pm.is_registered(module):
-            pm.register(module, name=name)
-    plugins.set_plugin_manager(pm)
-    _PLUGIN_STATE.update(spec=spec, pm=pm)
-
-
-def build_predictor(ref: PredictorRef):
-    """The predictor a :class:`PredictorRef` names (``pre_process`` not called)."""
-    if ref.kind == "instance":
-        return ref.instance
-    if ref.kind == "registered":
-        from .api import get_predictor
-
-        return get_predictor(ref.name, **dict(ref.kwargs))
-    if ref.kind == "submission":
-        from .submission import load_submission
-
-        return load_submission(ref.path)
-    if ref.kind == "pickled":
-        return pickle.loads(ref.payload)
-    raise NasplugError(f"unknown predictor reference kind {ref.kind!r}")
-
-
-class _State:
-    __slots__ = ("predictor", "search_space", "loader")
-
-
-def _state_for(ctx: ScoringContext) -> _State:
-    state = _WORKER_STATE.get(ctx)
-    if state is not None:
-        return state
-    import torch
-
-    if ctx.torch_threads:
-        torch.set_num_threads(int(ctx.torch_threads))
-    _ensure_plugins(ctx.plugins)
-    from .api import get_search_space
-    from .data import augment_option, get_dataset
-
-    state = _State()
-    state.predictor = build_predictor(ctx.predictor)
-    if ctx.predictor.kind != "instance":  # the evaluator already called it on a live one
-        state.predictor.pre_process()
-    torch.manual_seed(int(ctx.seed))
-    state.search_space = get_search_space(ctx.search_space, dataset=ctx.dataset)
-    dataset = get_dataset(ctx.dataset, data_dir=ctx.data_dir, synthetic=ctx.synthetic,
-                          download=ctx.download, **augment_option(ctx.dataset, ctx.augment))
-    state.loader = dataset.get_loader(ctx.batch_size, ctx.seed, ctx.split)
-    _WORKER_STATE.clear()  # one context at a time keeps worker memory flat
-    _WORKER_STATE[ctx] = state
-    return state
-
-
-def _describe_error(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
-
-
-def score_one(state: _State, ctx: ScoringContext, arch: str) -> CellResult:
-    """Build ``arch`` in the search space and score it; failures become ``error``."""
-    import torch
-
-    start = time.perf_counter()
-    graph = None
-    try:
-        torch.manual_seed(arch_seed(ctx.seed, arch))
-        graph = state.search_space.clone()
-        graph.set_spec(arch)
-        graph.parse()
-        raw = state.predictor.query(graph, dataloader=state.loader)
-        try:
-            score = float(raw)
-        except (TypeError, ValueError):
-            import numpy as np
-
-            score = float(np.mean(np.asarray(raw, dtype=float)))  # ensembles: NASLib takes the mean
-        error = None if math.isfinite(score) else f"predictor returned {score}"
-    except Exception as exc:  # a failing cell must not stop the run
-        score, error = None, _describe_error(exc)
-    finally:
-        del graph
-    if error is not None:
-        score = None
-    return CellResult(arch, score, error, time.perf_counter() - start)
-
-
-def run_scoring_job(job: ScoringJob) -> list[CellResult]:
-    """Score every architecture of ``job`` (runs inside an executor's worker).
-
-    A failure to set the worker up (predictor, search space or data) is not a
-    failed cell but an error of the whole run: it is raised as a NasplugError.
-    """
-    try:
-        state = _state_for(job.context)
-    except NasplugError:
-        raise
-    except Exception as exc:
-        ctx = job.context
-        raise NasplugError(f"worker could not set up predictor {ctx.predictor.name!r} on "
-                           f"{ctx.search_space}/{ctx.dataset}: {_describe_error(exc)}") from None
-    return [score_one(state, job.context, arch) for arch in job.archs]
+#: the former name of :class:`nasplug.evaluation.jobs.JobContext`
+ScoringContext = JobContext
 
 
 def _warm_up_worker() -> None:
@@ -344,10 +112,10 @@ class InProcessExecutor(Executor):
 
     def __init__(self, workers: int | None = None, **options: Any) -> None:
         super().__init__(workers=workers, **options)
-        _WORKER_STATE.clear()  # built for another plugin manager or predictor, maybe
+        clear_worker_state()  # built for another plugin manager or predictor, maybe
 
     def close(self) -> None:
-        _WORKER_STATE.clear()
+        clear_worker_state()
 
     def map(self, fn: Callable, jobs: Iterable) -> Iterator:
         for job in jobs:
@@ -472,7 +240,7 @@ class RayExecutor(Executor):
             except Exception as exc:
                 raise NasplugError(f"cannot start or reach Ray"
                                    f"{' at ' + self.address if self.address else ''}: "
-                                   f"{_describe_error(exc)}") from None
+                                   f"{one_line(exc)}") from None
             self._started = True
         if self._remote is None:
             self._remote = ray.remote(num_cpus=1)(_ray_run)
@@ -525,7 +293,7 @@ def get_executor(name: str = "inprocess", workers: int | None = None, **options:
     return cls(workers=workers, **options)
 
 
-__all__ = ["BUILTIN_EXECUTORS", "CellResult", "Executor", "InProcessExecutor", "PluginSpec",
-           "PoolExecutor", "PredictorRef", "RayExecutor", "ScoringContext", "ScoringJob",
+__all__ = ["BUILTIN_EXECUTORS", "CellResult", "Executor", "InProcessExecutor", "JobContext",
+           "PluginSpec", "PoolExecutor", "PredictorRef", "RayExecutor", "ScoringContext", "ScoringJob",
            "arch_seed", "available_cores", "build_predictor", "get_executor", "run_scoring_job",
            "score_one"]

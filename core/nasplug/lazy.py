@@ -26,6 +26,11 @@ class LazyClass:
         for key, value in attrs.items():
             setattr(self, key, value)
 
+    @property
+    def loaded(self) -> type | None:
+        """The real class if :meth:`load` already ran, else None (never imports)."""
+        return self.__dict__.get("_loaded")
+
     def load(self) -> type:
         """Import and return the real class."""
         if self._loaded is None:
@@ -40,7 +45,7 @@ class LazyClass:
         return self.load()(*args, **kwargs)
 
     def __getattr__(self, item: str) -> Any:  # attributes not given up front: load
-        if item.startswith("__") or item in {"target", "_loaded"}:
+        if item.startswith("__") or item in {"target", "_loaded", "loaded"}:
             raise AttributeError(item)
         return getattr(self.load(), item)
 

@@ -17,15 +17,14 @@ Environment switches:
 from __future__ import annotations
 
 import os
-
-from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any, Iterable
 
 import pluggy
 
 from . import hookspecs
-from .errors import PluginLoadError
+from .errors import PluginLoadError, one_line
+from .registry import BrokenPlugin, Registry, strict_plugins
 
 PROJECT_NAME = "nasplug"
 ENTRY_POINT_GROUP = "nasplug"
@@ -37,23 +36,9 @@ KINDS = ("search_spaces", "benchmarks", "predictors", "datasets", "executors",
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 
-@dataclass
-class BrokenPlugin:
-    """A plugin whose import or hook call raised."""
-
-    name: str
-    distribution: str | None
-    version: str | None
-    error: str
-    exception: BaseException | None = field(default=None, repr=False)
-
-    def describe(self) -> str:
-        dist = f"{self.distribution}=={self.version}" if self.distribution else self.name
-        return f"{dist}: {self.error}"
-
-
-def _strict() -> bool:
-    return os.environ.get("NASPLUG_STRICT_PLUGINS", "").strip().lower() in {"1", "true", "yes", "on"}
+#: the former private names (kept for callers that imported them)
+_strict = strict_plugins
+_format_exception = one_line
 
 
 def _name_list(var: str) -> set[str] | None:
@@ -61,12 +46,6 @@ def _name_list(var: str) -> set[str] | None:
     if raw is None:
         return None
     return {part.strip() for part in raw.split(",") if part.strip()}
-
-
-def _format_exception(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    first = text[0] if text else ""
-    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
 def _dist_of(ep: metadata.EntryPoint) -> tuple[str | None, str | None]:
@@ -87,7 +66,7 @@ class NasplugPluginManager(pluggy.PluginManager):
         self.origins: dict[str, tuple[str | None, str | None]] = {}
         #: entry points skipped because of NASPLUG_LOAD_PLUGINS / NASPLUG_DISABLE_PLUGINS
         self.skipped: list[tuple[str, str | None]] = []
-        self._registry: "Registry | None" = None
+        self._registry: Registry | None = None
 
     def register(self, plugin: Any, name: str | None = None):  # type: ignore[override]
         self._registry = None  # the set of plugins changed: rebuild lazily
@@ -124,9 +103,9 @@ class NasplugPluginManager(pluggy.PluginManager):
                 plugin = ep.load()
                 self.register(plugin, name=ep.name)
             except Exception as exc:  # a broken plugin must not take the CLI down
-                if _strict():
+                if strict_plugins():
                     raise
-                self.broken.append(BrokenPlugin(ep.name, dist, version, _format_exception(exc), exc))
+                self.broken.append(BrokenPlugin(ep.name, dist, version, one_line(exc), exc))
                 continue
             self.origins[ep.name] = (dist, version)
             loaded += 1
@@ -134,10 +113,8 @@ class NasplugPluginManager(pluggy.PluginManager):
         return loaded
 
     @property
-    def registry(self) -> "Registry":
+    def registry(self) -> Registry:
         if self._registry is None:
-            from .registry import Registry
-
             self._registry = Registry.from_plugin_manager(self)
         return self._registry
 
@@ -163,14 +140,16 @@ def set_plugin_manager(pm: NasplugPluginManager | None) -> NasplugPluginManager 
     return previous
 
 
-def get_registry() -> "Registry":
+def current_plugin_manager() -> NasplugPluginManager | None:
+    """The process-wide plugin manager if one was created, else None (creates nothing)."""
+    return _pm
+
+
+def get_registry() -> Registry:
     return get_plugin_manager().registry
 
-
-# Imported late to keep the module graph acyclic.
-from .registry import Registry  # noqa: E402  pylint: disable=wrong-import-position
-
 __all__ = [
-    "BrokenPlugin", "KINDS", "NasplugPluginManager", "PluginLoadError", "get_plugin_manager",
+    "BrokenPlugin", "KINDS", "NasplugPluginManager", "PluginLoadError", "current_plugin_manager",
+    "get_plugin_manager",
     "get_registry", "hookimpl", "set_plugin_manager", "ENTRY_POINT_GROUP", "PROJECT_NAME",
 ]

@@ -1,17 +1,23 @@
 """The registry: every registered name, the distribution that provided it, and errors.
 
 Built from a plugin manager by calling each ``register_<kind>`` hook
-implementation on its own, so one plugin whose hook raises is recorded as broken
-and the others still register.
+implementation on its own (through pluggy's own hook caller, so each
+implementation gets just the arguments it names), so one plugin whose hook
+raises is recorded as broken and the others still register.
+
+Imports run one way: :mod:`nasplug.plugins` (the plugin manager) imports this
+module, never the reverse; :class:`BrokenPlugin` and the strict switch live here.
 """
 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import DuplicateNameError, NasplugError, PluginLoadError, UnknownNameError
+from .builtin_providers import BUILTIN_PROVIDERS, install_hint
+from .errors import DuplicateNameError, NasplugError, PluginLoadError, UnknownNameError, one_line
 
 #: Human names of the kinds, for messages.
 KIND_LABELS = {
@@ -23,25 +29,30 @@ KIND_LABELS = {
     "search_strategies": "search strategy",
 }
 
-#: Names provided by nasplug's own distributions, so that asking for one that is
-#: not installed says what to ``pip install``. Purely a hint: discovery itself
-#: treats these distributions exactly like any third-party plugin.
-KNOWN_PROVIDERS = {
-    "predictors": {
-        "synflow": "nasplug-synflow", "snip": "nasplug-snip", "grasp": "nasplug-grasp",
-        "fisher": "nasplug-fisher", "jacov": "nasplug-jacov", "grad_norm": "nasplug-grad-norm",
-        "flops": "nasplug-flops", "params": "nasplug-params", "myplugin": "nasplug-myplugin",
-    },
-    "search_spaces": {
-        "nasbench201": "nasplug-nb201", "nasbench301": "nasplug-nb301",
-        "transbench101_micro": "nasplug-tnb101",
-    },
-    "benchmarks": {
-        "nasbench201": "nasplug-nb201", "nasbench301": "nasplug-nb301",
-        "transbench101_micro": "nasplug-tnb101",
-    },
-    "executors": {"ray": "nasplug[ray]"},
-}
+#: install hints for names of nasplug's own distributions (kept in nasplug.builtin_providers)
+KNOWN_PROVIDERS = BUILTIN_PROVIDERS
+
+STRICT_ENV = "NASPLUG_STRICT_PLUGINS"
+
+
+def strict_plugins() -> bool:
+    """``NASPLUG_STRICT_PLUGINS=1``: re-raise plugin errors and duplicate names (for CI)."""
+    return os.environ.get(STRICT_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass
+class BrokenPlugin:
+    """A plugin whose import or hook call raised."""
+
+    name: str
+    distribution: str | None
+    version: str | None
+    error: str
+    exception: BaseException | None = field(default=None, repr=False)
+
+    def describe(self) -> str:
+        dist = f"{self.distribution}=={self.version}" if self.distribution else self.name
+        return f"{dist}: {self.error}"
 
 
 @dataclass(frozen=True)
@@ -103,35 +114,39 @@ class Registry:
 
     # -- building ---------------------------------------------------------
     @classmethod
-    def from_plugin_manager(cls, pm) -> "Registry":
-        from .plugins import BrokenPlugin, _format_exception, _strict
-
+    def from_plugin_manager(cls, pm: Any) -> Registry:
+        """Call every ``register_<kind>`` implementation of ``pm``, each on its own."""
         registry = cls()
         registry.broken = list(pm.broken)
         registry.skipped = list(pm.skipped)
         for kind in KIND_LABELS:
-            hook = getattr(pm.hook, f"register_{kind}")
+            hook_name = f"register_{kind}"
+            hook = getattr(pm.hook, hook_name, None)
+            if hook is None:
+                continue
             for impl in reversed(hook.get_hookimpls()):  # registration order
-                dist, version = pm.origins.get(impl.plugin_name, (None, None))
-
-                def register(obj, _impl=impl, _dist=dist, _version=version, _kind=kind):
-                    registry.add(Entry(_kind, _name_of(obj), obj, _impl.plugin_name, _dist, _version))
-
-                try:
-                    impl.function(register=register)
-                except DuplicateNameError:
-                    raise
-                except Exception as exc:
-                    if _strict():
-                        raise
-                    registry.broken.append(
-                        BrokenPlugin(impl.plugin_name, dist, version,
-                                     f"register_{kind} raised {_format_exception(exc)}", exc))
+                registry._call_one(pm, hook_name, impl, kind)
         return registry
 
-    def add(self, entry: Entry) -> None:
-        from .plugins import _strict
+    def _call_one(self, pm: Any, hook_name: str, impl: Any, kind: str) -> None:
+        """One plugin's ``register_<kind>``, called through pluggy with only that plugin."""
+        dist, version = pm.origins.get(impl.plugin_name, (None, None))
 
+        def register(obj: Any) -> None:
+            self.add(Entry(kind, _name_of(obj), obj, impl.plugin_name, dist, version))
+
+        others = [p for p in pm.get_plugins() if p is not impl.plugin]
+        try:
+            pm.subset_hook_caller(hook_name, remove_plugins=others)(register=register)
+        except DuplicateNameError:
+            raise
+        except Exception as exc:
+            if strict_plugins():
+                raise
+            self.broken.append(BrokenPlugin(impl.plugin_name, dist, version,
+                                            f"{hook_name} raised {one_line(exc)}", exc))
+
+    def add(self, entry: Entry) -> None:
         existing = self.entries[entry.kind].get(entry.name)
         key = (entry.kind, entry.name)
         if existing is None and key not in self.conflicts:
@@ -140,7 +155,7 @@ class Registry:
         claims = self.conflicts.setdefault(key, [existing] if existing else [])
         claims.append(entry)
         self.entries[entry.kind].pop(entry.name, None)
-        if _strict():
+        if strict_plugins():
             raise self._duplicate_error(entry.kind, entry.name)
 
     # -- lookup -----------------------------------------------------------
@@ -161,6 +176,31 @@ class Registry:
         """The class registered as ``name``; a clear error when there is none."""
         return self.entry(kind, name).cls
 
+    def loaded_class(self, kind: str, name: str) -> type | None:
+        """The real class registered as ``name`` if it is already imported, else None.
+
+        Never imports: a :class:`nasplug.LazyClass` not used yet answers None.
+        """
+        return _loaded(self.entry(kind, name).cls)
+
+    def entry_for(self, kind: str, obj: Any, subclasses: bool = False) -> Entry | None:
+        """The entry whose class is ``obj`` (a class, or an instance's class), or None.
+
+        Compares with classes already imported only (lazy entries not used yet
+        cannot have made ``obj``). ``subclasses=True`` also accepts an entry
+        whose class ``obj`` derives from, when no entry matches exactly.
+        """
+        cls = obj if isinstance(obj, type) else type(obj)
+        loaded = [(e, _loaded(e.cls)) for e in self.entries[kind].values()]
+        for entry, real in loaded:
+            if real is cls:
+                return entry
+        if subclasses:
+            for entry, real in loaded:
+                if isinstance(real, type) and issubclass(cls, real):
+                    return entry
+        return None
+
     def _duplicate_error(self, kind: str, name: str) -> DuplicateNameError:
         providers = " and ".join(e.provider for e in self.conflicts[(kind, name)])
         return DuplicateNameError(
@@ -170,7 +210,7 @@ class Registry:
     def _unknown_error(self, kind: str, name: str) -> NasplugError:
         label = KIND_LABELS[kind]
         # A provider that failed to load may be the one that would have had it.
-        known_dist = KNOWN_PROVIDERS.get(kind, {}).get(name)
+        known_dist = install_hint(kind, name)
         for broken in self.broken:
             if known_dist and broken.distribution == known_dist or broken.name == name:
                 err = PluginLoadError(f"{label} {name!r} is unavailable because its plugin failed "
@@ -210,8 +250,21 @@ class Registry:
         }
 
 
+def _loaded(target: Any) -> type | None:
+    """The class behind a registered object, without importing a lazy one."""
+    from .lazy import LazyClass
+
+    if isinstance(target, LazyClass):
+        return target.loaded
+    return target if isinstance(target, type) else None
+
+
 def _name_of(obj: Any) -> str:
     name = getattr(obj, "name", None)
     if not isinstance(name, str) or not name:
         raise PluginLoadError(f"{obj!r} was registered without a string 'name' attribute")
     return name
+
+
+__all__ = ["BrokenPlugin", "Entry", "KIND_LABELS", "KNOWN_PROVIDERS", "Registry", "STRICT_ENV",
+           "strict_plugins"]
