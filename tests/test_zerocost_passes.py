@@ -197,3 +197,38 @@ def test_scoring_follows_the_model_onto_its_device():
     model, batch = tiny_classifier().to(device), tiny_batch()
     out = score_many([nasplug.get_predictor(n) for n in SHARING], model, [batch])
     assert all(isinstance(v, float) for v in out.values()), out
+
+
+class Watcher(ZeroCostPredictor):
+    """Observes the shared forward pass: the number of positive ReLU inputs it saw."""
+
+    name = "watcher"
+    passes = frozenset({"forward"})
+
+    def observe_task_forward(self, ctx):
+        import contextlib
+
+        @contextlib.contextmanager
+        def watching():
+            seen = ctx.records.setdefault(self.name, [])
+            handles = [m.register_forward_pre_hook(lambda m, args: seen.append(int((args[0] > 0).sum())))
+                       for m in ctx.net.modules() if isinstance(m, torch.nn.ReLU)]
+            try:
+                yield
+            finally:
+                for h in handles:
+                    h.remove()
+        return watching()
+
+    def compute(self, ctx):
+        ctx.task_output()
+        return float(sum(ctx.records[self.name]))
+
+
+def test_an_observer_sees_the_one_shared_forward_pass():
+    model, batch = tiny_classifier(), tiny_batch()
+    alone = score(Watcher(), model, [batch])
+    assert alone > 0
+    together = score_many([nasplug.get_predictor("snip"), Watcher(), nasplug.get_predictor("fisher")],
+                          model, [batch])
+    assert together["watcher"] == alone  # one forward, seen once, whoever ran it

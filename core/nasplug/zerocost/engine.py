@@ -16,7 +16,7 @@ from torch import nn
 from ..allocator import keep_freed_memory
 from ..errors import DataError, NasplugError
 from . import ScoringError
-from .passes import SharedPasses, declared_passes, group_for_sharing, union_of_needs
+from .passes import SharedPasses, declared_passes, group_for_sharing, observers_of, union_of_needs
 
 #: the layers whose weights zero-cost proxies score (NASLib's ``get_layer_metric_array``)
 WEIGHT_LAYER_TYPES = (nn.Conv2d, nn.Linear)
@@ -161,8 +161,11 @@ class ScoringContext(SharedPasses):
 
     def __init__(self, net: nn.Module, inputs: torch.Tensor | None, targets: torch.Tensor | None,
                  loss_fn: Any, input_shape: Sequence[int], name: str,
-                 needs: frozenset[str] = frozenset()) -> None:
+                 needs: frozenset[str] = frozenset(), observers: Sequence[Any] = ()) -> None:
         self.needs = frozenset(needs)
+        self.observers = tuple(observers)
+        #: what observers of the forward pass recorded, by proxy name (theirs to fill and read)
+        self.records: dict[str, Any] = {}
         self.net = net
         self.inputs = inputs
         self.targets = targets
@@ -340,7 +343,8 @@ def score(predictor: Any, graph: Any, dataloader: Iterable | None) -> float:
             with scoring as net:
                 inputs, targets = _on_device(batch, device)
                 ctx = ScoringContext(net, inputs, targets, select_loss(graph), input_shape, name,
-                                     needs=declared_passes(predictor) or frozenset())
+                                     needs=declared_passes(predictor) or frozenset(),
+                                     observers=observers_of([predictor]) if declared_passes(predictor) else ())
                 raw = _compute(predictor, ctx)
     except (ScoringError, NasplugError):
         raise
@@ -386,7 +390,7 @@ def score_many(predictors: Sequence[Any], graph: Any, dataloader: Iterable | Non
                     inputs, targets = _on_device(batch, device)
                     ctx = ScoringContext(net, inputs, targets, select_loss(graph), input_shape,
                                          "+".join(p.method_type for p in shared),
-                                         needs=union_of_needs(shared))
+                                         needs=union_of_needs(shared), observers=observers_of(shared))
                     for predictor in shared:
                         torch.manual_seed(predictor.seed)
                         ctx.name = predictor.method_type

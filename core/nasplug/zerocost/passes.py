@@ -32,6 +32,14 @@ The quantities (names in :data:`PASSES`):
 ``"weights"``
     only the weights (l2_norm): no pass at all.
 
+A proxy that needs to *see* the forward pass (activation codes, feature maps:
+nwot) declares ``"forward"`` and implements ``observe_task_forward(ctx)``, a
+context manager that installs its forward hooks on ``ctx.net``; the engine
+enters every observer's manager around the one shared forward pass, and the
+proxy's ``compute`` then calls ``ctx.task_output()`` (which runs that pass
+if no other proxy has yet) and reads what its hooks recorded. Hooks must only
+read (``detach()``), never change, what they see.
+
 A proxy that needs its own transformed model (synflow: absolute weights,
 float64, no BatchNorm) or that changes the model, and any third-party proxy
 that declares nothing (``passes = None``), is scored alone by
@@ -96,6 +104,8 @@ class SharedPasses:
     """
 
     needs: frozenset[str] = frozenset()
+    #: proxies whose ``observe_task_forward(ctx)`` is entered around the shared forward pass
+    observers: tuple = ()
 
     # set by ScoringContext.__init__
     net: Any
@@ -141,7 +151,9 @@ class SharedPasses:
         if "input_jacobian" in self.needs:
             x = x.detach().requires_grad_(True)
         records: list[tuple[int, torch.Tensor]] = []
-        with self.task_mode():
+        with self.task_mode(), contextlib.ExitStack() as observing:
+            for observer in self.observers:
+                observing.enter_context(observer.observe_task_forward(self))
             if "activation_grads" in self.needs:
                 with self.layer_outputs() as records:  # type: ignore[attr-defined]
                     out = self.forward(x)  # type: ignore[attr-defined]
@@ -256,6 +268,11 @@ def union_of_needs(predictors: Iterable[Any]) -> frozenset[str]:
         if declared:
             needs |= declared
     return frozenset(needs)
+
+
+def observers_of(predictors: Iterable[Any]) -> tuple:
+    """The proxies among ``predictors`` that watch the shared forward pass."""
+    return tuple(p for p in predictors if callable(getattr(p, "observe_task_forward", None)))
 
 
 def group_for_sharing(predictors: Sequence[Any]) -> tuple[list[Any], list[Any]]:
