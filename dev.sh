@@ -33,16 +33,16 @@ setup() {
   fi
   local stamp="$VENV/.nasplug-installed"
   local want
-  want=$( (for d in $(distributions); do echo "$d"; cat "$d/pyproject.toml"; done) | sha1sum | cut -c1-40)
+  want=$( (cat constraints.txt; for d in $(distributions); do echo "$d"; cat "$d/pyproject.toml"; done) | sha1sum | cut -c1-40)
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     return 0
   fi
-  echo "installing torch==2.14.1 torchvision==0.29.1, ray (nasplug[ray]), nasplug and its plugins into $VENV"
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
-    "torch==2.14.1" "torchvision==0.29.1" "setuptools>=64" wheel pytest "ray==2.60.0"
+  echo "installing the versions of constraints.txt (torch, torchvision, ray, test and lint tools), nasplug and its plugins into $VENV"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -c constraints.txt \
+    torch torchvision ray matplotlib setuptools wheel pytest hypothesis scikit-learn ruff mypy build twine
   local args=()
   for d in $(distributions); do args+=(-e "$d"); done
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-build-isolation "${args[@]}"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -c constraints.txt --no-build-isolation "${args[@]}"
   echo "$want" > "$stamp"
 }
 
@@ -52,10 +52,8 @@ case "$cmd" in
   setup) setup ;;
   eval)
     setup
-    if [ -z "${NASPLUG_DATA:-}" ]; then
-      echo "no data directory: set NASPLUG_DATA to a folder holding benchmarks/nb201.csv (see README, 'Data')" >&2
-      exit 2
-    fi
+    # Without NASPLUG_DATA (and no ../shared/data) the plugins' packaged tables and the core's
+    # packaged CIFAR sample are used (see README, "Data").
     if [ $# -eq 0 ]; then
       set -- --predictor synflow --benchmark nasbench201/cifar10 --benchmark nasbench201/cifar100 \
              --benchmark nasbench201/ImageNet16-120 --test-size 100

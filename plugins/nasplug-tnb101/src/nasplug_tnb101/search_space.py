@@ -47,6 +47,9 @@ NUM_CELLS = len(cell_layout())
 DECODER_EDGE = (FIRST_CELL_NODE + NUM_CELLS, FIRST_CELL_NODE + NUM_CELLS + 1)
 #: cell edges, NASLib's 1-based node numbers, in op-index tuple order a..f
 CELL_EDGES = tuple((u + 1, v + 1) for u, v in EDGES)
+#: NAS-Bench-Suite-Zero's NAS-Bench-360 tasks: ``TransBench101SearchSpaceMicro(dataset=...)``
+#: builds :class:`nasplug_tnb101.nb360_network.TransBench101MicroNB360` for them
+NB360_TASKS = ("svhn", "ninapro", "scifar100")
 
 
 def _is_meta(module: nn.Module) -> bool:
@@ -63,6 +66,14 @@ class TransBench101SearchSpaceMicro(Graph):
     QUERYABLE = True
     OPTIMIZER_SCOPE = list(MODULE_STAGES)
     space_name = "transbench101"
+
+    def __new__(cls, dataset: str = "class_scene", *args: Any, **kwargs: Any):
+        # NAS-Bench-Suite-Zero's NAS-Bench-360 tasks use NASLib's own, smaller network
+        if cls is TransBench101SearchSpaceMicro and dataset in NB360_TASKS:
+            from .nb360_network import TransBench101MicroNB360
+
+            cls = TransBench101MicroNB360
+        return super().__new__(cls)
 
     def __init__(self, dataset: str = "class_scene") -> None:
         info = task_info(dataset)  # unknown task -> clear error
