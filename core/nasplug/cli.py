@@ -15,6 +15,8 @@ from .errors import NasplugError
 COMMANDS = {
     "list": ("nasplug.commands.list_cmd", "list_command", "Show installed plugins."),
     "eval": ("nasplug.commands.eval_cmd", "eval_command", "Evaluate predictors on benchmarks."),
+    "search": ("nasplug.commands.search_cmd", "search_command",
+               "Search benchmarks with strategies and proxies."),
     "new-predictor": ("nasplug.commands.new_predictor", "new_predictor_command",
                       "Write a ready-to-install predictor plugin package."),
 }
