@@ -43,10 +43,12 @@ class SuiteZeroExtraBenchmark(Benchmark):
     """``Metric.VAL_ACCURACY`` (%) of the architectures NAS-Bench-Suite-Zero trained on one task.
 
     Subclasses set ``name`` / ``search_space`` (the benchmark and space names),
-    ``package`` / ``distribution`` (where the packaged table is) and implement
-    :meth:`from_naslib` (the CSV's ``naslib_arch`` text -> key), :meth:`key`
+    ``table_space`` (the table's ``search_space`` value), ``package`` /
+    ``distribution`` (where the packaged table is) and implement
+    :meth:`from_naslib` (the CSV's ``naslib_arch`` text -> ``(key, canonical
+    string)``; the strings are what :meth:`architectures` returns), :meth:`key`
     (any accepted spelling of an architecture -> key) and :meth:`to_string`
-    (key -> canonical string, what :meth:`architectures` returns).
+    (key -> a string naming it in messages).
     ``architectures()`` and ``sample()`` cover the labelled architectures only.
     """
 
@@ -69,7 +71,7 @@ class SuiteZeroExtraBenchmark(Benchmark):
         self._strings, self._labels = self._load()[task]
 
     # -- subclass hooks -------------------------------------------------------------------
-    def from_naslib(self, text: str) -> Any:  # pragma: no cover - overridden
+    def from_naslib(self, text: str) -> tuple[Any, str]:  # pragma: no cover - overridden
         raise NotImplementedError
 
     def key(self, arch: Any) -> Any:  # pragma: no cover - overridden
@@ -104,7 +106,7 @@ class SuiteZeroExtraBenchmark(Benchmark):
             if task not in out:
                 raise self.table.corrupt(f"line {lineno}: unknown task {task!r} (valid: {', '.join(TASK_NAMES)})")
             try:
-                key = self.from_naslib(row[col["naslib_arch"]])
+                key, string = self.from_naslib(row[col["naslib_arch"]])
             except ArchitectureError as exc:
                 raise self.table.corrupt(f"line {lineno}: {exc}") from None
             text = row[col["val_accuracy"]].strip()
@@ -118,7 +120,7 @@ class SuiteZeroExtraBenchmark(Benchmark):
             if key in labels:
                 raise self.table.corrupt(f"line {lineno}: {self.to_string(key)} appears twice for {task}")
             labels[key] = value
-            strings.append(self.to_string(key))
+            strings.append(string)
         empty = [t for t, (s, _) in out.items() if not s]
         if empty:
             raise self.table.corrupt(f"no {self.table_space} rows for task(s) {', '.join(empty)}")
