@@ -171,10 +171,12 @@ def top_ranked(space, rng, budget: SearchBudget, n: int, k: int) -> list[str]:
 class MoveEvolution(AgingEvolution):
     """Aging evolution with the zero-cost move proposal (Abdelfattah et al. 2021).
 
-    A child is chosen among the parent's neighbours (all of them when the space
-    lists them, else ``candidates`` random mutations): the one the proxy ranks
-    best, or with probability ``random_move`` a uniformly random one. When the
-    proxy budget cannot pay for the candidates, the plain mutation is used.
+    A child is chosen among candidates: all the parent's neighbours (the paper's
+    rule; ``candidates=0``, the default) or ``candidates`` random mutations
+    (also used when the space lists no neighbours: 24 then); the one the proxy
+    ranks best, or with probability ``random_move`` a uniformly random one
+    (the notebook's 0.25). When the proxy budget cannot pay for the candidates,
+    the plain mutation is used (counted in ``plain_moves``).
     """
 
     name = "ae-move"
@@ -182,10 +184,10 @@ class MoveEvolution(AgingEvolution):
     uses_proxy = True
 
     def __init__(self, population: int = 10, sample_size: int = 3, random_move: float = 0.25,
-                 candidates: int = 24, **options: Any) -> None:
+                 candidates: int = 0, **options: Any) -> None:
         super().__init__(population=population, sample_size=sample_size, **options)
         self.random_move = _probability(self.name, "random_move", random_move)
-        self.candidates = _positive_int(self.name, "candidates", candidates)
+        self.candidates = _positive_int(self.name, "candidates", candidates, minimum=0)
         self.plain_moves = 0
 
     @property
@@ -193,9 +195,9 @@ class MoveEvolution(AgingEvolution):
         return {**super().options, "random_move": self.random_move, "candidates": self.candidates}
 
     def propose(self, parent: str, space, rng, budget: SearchBudget) -> str:
-        cands = [a for a in space.neighbours(parent) if a != parent]
-        if not cands:
-            cands = list(dict.fromkeys(space.mutate(parent, rng) for _ in range(self.candidates)))
+        cands = [] if self.candidates else [a for a in space.neighbours(parent) if a != parent]
+        if not cands:  # k random mutations (the space lists no neighbours, or candidates=k)
+            cands = list(dict.fromkeys(space.mutate(parent, rng) for _ in range(self.candidates or 24)))
         new = sum(1 for a in dict.fromkeys(cands) if not budget.scored(a))
         if new > budget.proxy_left:
             self.plain_moves += 1
