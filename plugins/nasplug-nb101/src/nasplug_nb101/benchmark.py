@@ -162,7 +162,9 @@ def load_csv(path: Path) -> tuple[dict[str, dict[Metric, float]], dict[str, S.Ce
     cells: dict[str, S.Cell] = {}
     order: list[str] = []
     for line, row in enumerate(rows, start=2):
-        row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
+        if None in row or None in row.values():
+            raise corrupt("the row has a different number of fields than the header", line)
+        row = {k.strip(): v.strip() for k, v in row.items()}
         cell = None
         if has_spec and row.get("matrix") and row.get("ops"):
             try:
