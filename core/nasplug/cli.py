@@ -17,6 +17,8 @@ COMMANDS = {
     "eval": ("nasplug.commands.eval_cmd", "eval_command", "Evaluate predictors on benchmarks."),
     "search": ("nasplug.commands.search_cmd", "search_command",
                "Search benchmarks with strategies and proxies."),
+    "data": ("nasplug.commands.data_cmd", "data_command",
+             "Show, fetch and import benchmark tables and images."),
     "new-predictor": ("nasplug.commands.new_predictor", "new_predictor_command",
                       "Write a ready-to-install predictor plugin package."),
 }

@@ -52,6 +52,10 @@ from .errors import DataError
 
 GZIP_MAGIC = b"\x1f\x8b"
 
+class CorruptTableError(DataError):
+    """A table exists but cannot be used (unreadable, or refused by its plugin's checks)."""
+
+
 #: decompressed bytes of packaged tables, read once per process (key: :meth:`TableSource.cache_key`)
 _PACKAGED_BYTES: dict[tuple, bytes] = {}
 
@@ -92,7 +96,7 @@ class TableSource:
             return f"packaged copy in {self.distribution or self.package} ({self.location})"
         return f"user file {self.location}"
 
-    def corrupt(self, why: str) -> DataError:
+    def corrupt(self, why: str) -> CorruptTableError:
         """The one-line error for a table that cannot be used (return value: raise it)."""
         label = f"{self.what} table" if self.what else "table"
         if self.packaged:
@@ -102,7 +106,7 @@ class TableSource:
         else:
             fix = (f"replace it{' with the file from ' + self.source if self.source else ''}, "
                    "or delete it to use the copy packaged with the plugin")
-        return DataError(f"corrupt {label} ({self.describe()}): {why}; {fix}")
+        return CorruptTableError(f"corrupt {label} ({self.describe()}): {why}; {fix}")
 
     # -- reading --------------------------------------------------------------
     def read_bytes(self) -> bytes:
@@ -211,4 +215,4 @@ def table_info(src: TableSource) -> dict[str, Any]:
     return src.info()
 
 
-__all__ = ["TableSource", "locate_table", "packaged_resource", "table_info"]
+__all__ = ["CorruptTableError", "TableSource", "locate_table", "packaged_resource", "table_info"]

@@ -52,11 +52,13 @@ def fetch(name: str, data_dir=None, *, quiet: bool = False) -> Path:
             return final
         raise DataError(f"{str(final)!r} exists but is incomplete or corrupt; remove it and run "
                         f"'nasplug data fetch {name}' again")
+    created = [p for p in (root, *root.parents) if not p.exists()]  # folders this call makes
     try:
         root.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{name}-download-", dir=root))
     except OSError as exc:
         raise DataError(f"cannot write to data directory {str(root)!r} ({exc.strerror or exc})") from None
+    done = False
     try:
         try:
             if quiet:
@@ -77,8 +79,15 @@ def fetch(name: str, data_dir=None, *, quiet: bool = False) -> Path:
             raise DataError(f"the {name} archive from {cls.url} did not hold the expected files "
                             f"(checked against torchvision's MD5 sums); nothing was written")
         os.replace(got, final)
+        done = True
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        if not done:  # leave no empty data directory behind either
+            for folder in created:
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break
     return final
 
 

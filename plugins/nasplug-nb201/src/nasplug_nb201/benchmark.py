@@ -158,6 +158,8 @@ class NasBench201Benchmark(Benchmark):
     search_space = "nasbench201"
     tasks = TASKS
     default_metric = Metric.TEST_ACCURACY
+    #: NASLib's zc_nasbench201.json keys are compact tuples as text: "(2, 0, 0, 3, 3, 2)"
+    naslib_key = staticmethod(conv.to_op_indices)
 
     def __init__(self, task: str = "cifar10", data_dir: str | os.PathLike | None = None,
                  zc_path: str | os.PathLike | None = None) -> None:

@@ -107,6 +107,8 @@ class NasBench301Benchmark(Benchmark):
     search_space = "nasbench301"
     tasks = TASKS
     default_metric = Metric.VAL_ACCURACY
+    #: NASLib's zc_nasbench301.json keys are compact genotypes as text
+    naslib_key = staticmethod(enc.parse_arch_string)
 
     def __init__(self, task: str = "cifar10", data_dir: str | os.PathLike | None = None,
                  zc_path: str | os.PathLike | None = None,
