@@ -21,8 +21,9 @@ def toy(nasplug_pm, monkeypatch, tmp_path):
     monkeypatch.syspath_prepend(str(HERE))
     monkeypatch.setenv("NASPLUG_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("NASPLUG_DATA", str(_data_dir()))
-    import eval_toy_plugin
     import torch
+
+    import eval_toy_plugin
 
     eval_toy_plugin.install(nasplug_pm)
     threads = torch.get_num_threads()

@@ -5,6 +5,7 @@ import sys
 import pytest
 from scipy import stats
 
+
 def test_evaluator_returns_naslib_fields_with_their_meaning(toy):
     import nasplug
     from nasplug.evaluators import ZeroCostPredictorEvaluator

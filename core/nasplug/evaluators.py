@@ -16,8 +16,7 @@ from .evaluation.correlation import FAILED_POLICY, METRICS, compute_scores, prec
 from .evaluation.predictors import predictor_identity, predictor_name, resolve, resolve_predictor
 from .evaluation.report import failure_summary
 from .evaluation.run import evaluate_task
-from .evaluation.settings import (DEFAULT_BATCH_SIZE, DEFAULT_SEED, DEFAULT_SPLIT, DEFAULT_TEST_SIZE,
-                                  BatchSettings)
+from .evaluation.settings import DEFAULT_BATCH_SIZE, DEFAULT_SEED, DEFAULT_SPLIT, DEFAULT_TEST_SIZE, BatchSettings
 from .evaluation.tasks import check_task, installed_tasks
 
 # -- NASLib's API ------------------------------------------------------------------

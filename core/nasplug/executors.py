@@ -30,8 +30,16 @@ from .errors import NasplugError, one_line
 
 # The jobs executors run live in nasplug.evaluation.jobs; these names are re-exported
 # from here because plugins and scripts import them from nasplug.executors.
-from .evaluation.jobs import (CellResult, JobContext, PluginSpec, ScoringJob, arch_seed,
-                              clear_worker_state, run_scoring_job, score_one)
+from .evaluation.jobs import (
+    CellResult,
+    JobContext,
+    PluginSpec,
+    ScoringJob,
+    arch_seed,
+    clear_worker_state,
+    run_scoring_job,
+    score_one,
+)
 from .evaluation.predictors import PredictorRef, build_predictor
 
 #: the former name of :class:`nasplug.evaluation.jobs.JobContext`

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..errors import DataError, NasplugError
-from ..evaluation.settings import BatchSettings
 
 # The report and task helpers lived here before the evaluation package; re-exported.
 from ..evaluation.report import _clean, format_table, write_output, write_plot  # noqa: F401
+from ..evaluation.settings import BatchSettings
 from ..evaluation.tasks import parse_benchmark as _parse_benchmark  # noqa: F401
 
 if TYPE_CHECKING:
@@ -54,9 +54,16 @@ if TYPE_CHECKING:
               help="Prepare train batches as NASLib's training loader does (random crop of the "
                    "zero-padded image, horizontal flip), as NASLib's published scores were computed.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.option("--combine", default=None, metavar="RULE",
+              help="ensemble:A,B,... predictors: rank-mean (default), geometric or vote.")
+@click.option("--train-size", type=int, default=None,
+              help="learned:... predictors: labelled training cells outside the test cells (default 400).")
+@click.option("--encoding/--no-encoding", default=None,
+              help="learned:... predictors: add the architecture's one-hot encoding to the features.")
 def eval_command(predictors: tuple[str, ...], benchmarks: tuple[str, ...], test_size: int,
                  workers: int | None, executor: str | None, address: str | None,
                  output: str | None, plot: str | None, no_cache: bool, no_progress: bool,
+                 combine: str | None, train_size: int | None, encoding: bool | None,
                  **batch: Any) -> None:
     """Evaluate predictors on benchmark tasks: Kendall tau, Spearman and NASLib's other metrics.
 
@@ -74,6 +81,10 @@ def eval_command(predictors: tuple[str, ...], benchmarks: tuple[str, ...], test_
     for flag, path in (("--output", output), ("--plot", plot)):
         if path and not Path(path).resolve().parent.is_dir():
             raise NasplugError(f"{flag}: folder {str(Path(path).parent)!r} does not exist")
+    from ..population import apply_defaults
+
+    predictors = apply_defaults(predictors, combine=combine, train_size=train_size,
+                                encoding=None if encoding is None else "yes" if encoding else "no")
     batch["synthetic"] = batch.pop("synthetic_data")
     settings = BatchSettings.from_options(batch)
     if executor is None:

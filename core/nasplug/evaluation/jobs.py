@@ -116,6 +116,8 @@ class CellResult:
     score: float | None
     error: str | None
     seconds: float
+    #: a population predictor's per-cell components (``score`` is then None; see nasplug.population)
+    components: dict | None = None
 
 
 def arch_seed(seed: int, arch: str) -> int:
@@ -218,6 +220,7 @@ def score_one(state: WorkerState, ctx: JobContext, arch: str) -> CellResult:
     start = time.perf_counter()
     graph = None
     score: float | None = None
+    components: dict | None = None
     try:
         torch.manual_seed(arch_seed(ctx.settings.seed, arch))
         graph = state.search_space.clone()
@@ -225,13 +228,20 @@ def score_one(state: WorkerState, ctx: JobContext, arch: str) -> CellResult:
         graph.parse()
         if state.loader is None and state.input_shape and not getattr(graph, "input_shape", None):
             graph.input_shape = state.input_shape  # data-free scoring reads only the shape
-        score = _as_float(state.predictor.query(graph, dataloader=state.loader))
-        error = cell_error(score)
+        if getattr(state.predictor, "component_names", None) and getattr(state.predictor, "population", False):
+            from ..population import cell_components
+
+            components = cell_components(state.predictor, graph, state.loader)
+            error = None
+        else:
+            score = _as_float(state.predictor.query(graph, dataloader=state.loader))
+            error = cell_error(score)
     except Exception as exc:  # a failing cell must not stop the run
         error = one_line(exc)
     finally:
         del graph
-    return CellResult(arch, None if error else score, error, time.perf_counter() - start)
+    return CellResult(arch, None if error else score, error, time.perf_counter() - start,
+                      None if error else components)
 
 
 def run_scoring_job(job: ScoringJob) -> list[CellResult]:

@@ -28,7 +28,11 @@ from typing import Any, Callable
 from ..errors import NasplugError
 
 #: name prefix -> factory ``fn(rest, **kwargs)`` or ``"pkg.module:fn"`` (see the module docstring)
-NAME_RESOLVERS: dict[str, Callable[..., Any] | str] = {}
+NAME_RESOLVERS: dict[str, Callable[..., Any] | str] = {
+    "ensemble": "nasplug.ensemble:from_name",  # population predictors (nasplug.population.KINDS)
+    "learned": "nasplug.learned:from_name",
+    "naslib": "nasplug.naslib_scores:from_name",
+}
 
 
 def register_name_resolver(prefix: str, factory: Callable[..., Any] | str) -> None:

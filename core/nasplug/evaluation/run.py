@@ -122,6 +122,11 @@ def run_task(resolved: ResolvedPredictor, task: PreparedTask, *, test_size: int 
 
     if int(test_size) < 1:
         raise NasplugError(f"test size must be at least 1, got {test_size}")
+    if getattr(resolved.instance, "population", False):  # scores over the evaluated set: nasplug.population
+        from ..population import run_population_task
+
+        return run_population_task(resolved, task, test_size=test_size, executor=executor, store=store,
+                                   progress=progress, archs=archs)
     if resolved.requires_data:
         task.require_images(resolved.name)
     seed = task.settings.seed

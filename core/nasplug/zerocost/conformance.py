@@ -8,7 +8,8 @@ For proxy authors (``nasplug-*`` plugins and your own): ::
 ``check_proxy`` asserts the :mod:`nasplug.zerocost` contract: a finite float,
 the same score twice for the same model, batch and seed, and a model (weights,
 gradients, BN buffers, train/eval flags, requires_grad) and global RNG state left
-exactly as they were. Imports torch.
+exactly as they were (the same snapshot as :class:`nasplug.testing.PredictorConformance`
+uses: :mod:`nasplug.testing.snapshot`). Imports torch.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from typing import Any
 
 import torch
 from torch import nn
+
+from ..testing import snapshot as _snapshot
 
 
 class TinyClassifier(nn.Module):
@@ -83,33 +86,14 @@ def tiny_batch(n: int = 8, size: int = 8, num_classes: int | None = 10, seed: in
 
 
 def snapshot(model: nn.Module) -> dict:
-    """Everything a proxy must leave alone: parameters, their grads and flags, buffers, modes."""
-    return {
-        "params": {k: p.detach().clone() for k, p in model.named_parameters()},
-        "grads": {k: None if p.grad is None else p.grad.clone() for k, p in model.named_parameters()},
-        "requires_grad": {k: p.requires_grad for k, p in model.named_parameters()},
-        "dtypes": {k: p.dtype for k, p in model.named_parameters()},
-        "buffers": {k: b.detach().clone() for k, b in model.named_buffers()},
-        "training": {k: m.training for k, m in model.named_modules()},
-        "forwards": {k: "forward" in vars(m) for k, m in model.named_modules()},
-        "hooks": {k: (len(m._forward_hooks), len(m._forward_pre_hooks), len(m._backward_hooks))
-                  for k, m in model.named_modules()},
-    }
+    """Everything a proxy must leave alone (:func:`nasplug.testing.snapshot.take`)."""
+    return _snapshot.take(model)
 
 
 def assert_unchanged(before: dict, model: nn.Module) -> None:
-    """Assert ``model`` is exactly as in the ``before`` snapshot."""
-    after = snapshot(model)
-    for key in ("requires_grad", "dtypes", "training", "forwards", "hooks"):
-        assert before[key] == after[key], f"{key} changed"
-    for key in ("params", "buffers"):
-        assert before[key].keys() == after[key].keys(), f"{key} added or removed"
-        for name, value in before[key].items():
-            assert torch.equal(value, after[key][name]), f"{key[:-1]} {name} changed"
-    for name, grad in before["grads"].items():
-        new = after["grads"][name]
-        assert (grad is None) == (new is None), f"grad of {name} changed"
-        assert grad is None or torch.equal(grad, new), f"grad of {name} changed"
+    """Assert ``model`` is exactly as in the ``before`` snapshot (the differences are the message)."""
+    changes = _snapshot.differences(before, model, limit=None)
+    assert not changes, "; ".join(changes)
 
 
 def check_proxy(predictor: Any, model: nn.Module, batch: tuple) -> float:

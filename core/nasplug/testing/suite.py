@@ -1,50 +1,10 @@
-"""pytest plugin for nasplug and its plugin authors (registered under ``pytest11``).
+"""The conformance suite for predictor plugins: :class:`PredictorConformance`.
 
-Installed with nasplug, so every test session has these fixtures:
-
-``nasplug_pm``
-    a fresh plugin manager with no entry points loaded, installed as the
-    process-wide manager for the duration of the test.
-``nasplug_plugin``
-    registers a throwaway plugin on ``nasplug_pm`` and removes it afterwards:
-    ``nasplug_plugin(MyPredictor, name="mine", distribution="nasplug-mine",
-    version="0.1.0", search_spaces=[...], benchmarks=[...], datasets=[...])``
-    returns the plugin object; ``nasplug.get_registry()`` then sees its classes.
-``nasplug_data_dir``
-    the benchmark data directory (``$NASPLUG_DATA``, the default data
-    directory, or ``../shared/data`` beside a development checkout); skips the
-    test when none holds data.
-``nasplug_batch``
-    small real image batches: ``nasplug_batch("cifar10", batch_size=8, seed=0)``
-    gives ``(inputs, targets)`` from the data directory's images (official files
-    or the NPZ samples), normalised as NAS-Bench-201 trains; skips when there is
-    no data. Any installed dataset name works (``cifar100``, ``ImageNet16-120``,
-    a TransNAS-Bench-101 task ...); ``synthetic=True`` asks for random tensors of
-    the right shape instead.
-
-Conformance suite for predictor plugins
----------------------------------------
-Subclass :class:`PredictorConformance` in your plugin's tests and name your
-predictor; pytest runs every check on it::
-
-    from nasplug.testing import PredictorConformance
-
-    class TestMyPredictorConformance(PredictorConformance):
-        predictor_name = "mypredictor"
-
-The checks: the predictor is registered through an entry point of an installed
-distribution with a version, under a name no other plugin claims; it scores a
-couple of cells of every installed search space (every dataset/task, on small
-real batches where data exists and synthetic ones otherwise) with finite
-numbers; the same cell, batch and seed give the same score; ``query`` leaves the
-model as it found it (state_dict, gradients, train/eval mode, requires_grad);
-loading the plugin's entry point, calling its hooks and listing what it
-registers (as ``nasplug list`` does) imports no torch (checked in a fresh
-interpreter, which names the file and line that did); and a query it cannot
-serve (an empty loader for a predictor that needs data) is a one-line
-:class:`nasplug.NasplugError`, not a random exception. Every failure is reported
-as one line saying what to fix, without a traceback.
-Class attributes tune it (see :class:`PredictorConformance`).
+Subclass it in a plugin's tests and set ``predictor_name``; pytest runs every
+check (see :mod:`nasplug.testing`). Every failure is one line that says what
+to fix. The model snapshot is :mod:`nasplug.testing.snapshot`, shared with
+:mod:`nasplug.zerocost.conformance`; the import check runs
+:mod:`nasplug.testing.probe` in a fresh interpreter.
 """
 
 from __future__ import annotations
@@ -54,269 +14,28 @@ import math
 import os
 import subprocess
 import sys
-import types
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import pytest
 
+from nasplug.errors import one_line
+
+from . import snapshot
+from .fixtures import _accepts, installed_registry, load_batch
+
 #: modules a plugin's entry-point module must not import (``nasplug list`` stays fast)
 HEAVY_MODULES = ("torch", "torchvision", "tensorflow", "jax")
-
-# Run in a fresh interpreter: load one plugin (NASPLUG_LOAD_PLUGINS), call its
-# hooks, and record where a heavy module was first asked for (the innermost
-# frame outside the import machinery); the import itself is then refused.
-_IMPORT_PROBE = """
-import json, sys, traceback
-heavy = tuple(json.loads(sys.argv[1]))
-first = {}
-class Spy:
-    def find_spec(self, name, path=None, target=None):
-        if name in heavy and name not in first:
-            frames = [f for f in traceback.extract_stack()[:-1]
-                      if not f.filename.startswith('<') and 'importlib' not in f.filename]
-            f = frames[-1] if frames else None
-            first[name] = f'{f.filename}:{f.lineno} ({(f.line or "").strip()})' if f else ''
-        if name in heavy:  # found out: no need to pay for really importing it
-            raise ImportError(f'{name} import blocked by the nasplug conformance probe')
-        return None
-sys.meta_path.insert(0, Spy())
-from nasplug.plugins import NasplugPluginManager
-pm = NasplugPluginManager(); pm.load_entrypoints(); reg = pm.registry
-try:
-    reg.as_dict()  # what `nasplug list` shows: reads the registered classes' attributes
-except ImportError:
-    pass  # a refused heavy import, reported below
-print(json.dumps({'heavy': [[m, first[m]] for m in heavy if m in first],
-                  'broken': [b.describe() for b in reg.broken]}))
-"""
+PROBE = Path(__file__).with_name("probe.py")
 
 
-# -- fixtures ------------------------------------------------------------------
-@pytest.fixture
-def nasplug_pm():
-    from nasplug.plugins import NasplugPluginManager, set_plugin_manager
-
-    pm = NasplugPluginManager()
-    previous = set_plugin_manager(pm)
-    try:
-        yield pm
-    finally:
-        set_plugin_manager(previous)
-
-
-_HOOK_KINDS = ("predictors", "search_spaces", "benchmarks", "datasets", "executors")
-
-
-def make_plugin(name: str = "throwaway", *, predictors: Iterable = (), search_spaces: Iterable = (),
-                benchmarks: Iterable = (), datasets: Iterable = (), executors: Iterable = ()) -> types.ModuleType:
-    """A plugin object whose ``register_<kind>`` hooks register the given classes.
-
-    Only the hooks for non-empty kinds are defined, like a real plugin module.
-    """
-    from nasplug.plugins import hookimpl
-
-    plugin = types.ModuleType(name, f"throwaway nasplug plugin {name!r}")
-    given = {"predictors": predictors, "search_spaces": search_spaces, "benchmarks": benchmarks,
-             "datasets": datasets, "executors": executors}
-    for kind, classes in given.items():
-        classes = list(classes)
-        if not classes:
-            continue
-
-        def hook(register, _classes=classes):
-            for cls in _classes:
-                register(cls)
-
-        hook.__name__ = f"register_{kind}"
-        setattr(plugin, hook.__name__, hookimpl(hook))
-    return plugin
-
-
-@pytest.fixture
-def nasplug_plugin(nasplug_pm):
-    """Factory: register a throwaway plugin on the fresh manager; removed after the test."""
-    registered: list = []
-
-    def register(*predictors: Any, name: str | None = None, distribution: str | None = None,
-                 version: str | None = None, **kinds: Iterable) -> types.ModuleType:
-        unknown = set(kinds) - set(_HOOK_KINDS)
-        if unknown:
-            raise TypeError(f"unknown plugin kinds {sorted(unknown)}; valid: {', '.join(_HOOK_KINDS)}")
-        plugin_name = name or f"throwaway-{len(registered) + 1}"
-        kinds.setdefault("predictors", ())
-        kinds["predictors"] = [*predictors, *kinds["predictors"]]
-        plugin = make_plugin(plugin_name, **kinds)
-        nasplug_pm.register(plugin, name=plugin_name)
-        if distribution is not None or version is not None:
-            nasplug_pm.origins[plugin_name] = (distribution, version)
-        registered.append(plugin)
-        return plugin
-
-    try:
-        yield register
-    finally:
-        for plugin in reversed(registered):
-            if nasplug_pm.is_registered(plugin):
-                nasplug_pm.unregister(plugin)
-
-
-def find_data_dir() -> Path | None:
-    """The first existing data directory: ``$NASPLUG_DATA``, the default data directory,
-    then ``../shared/data`` beside a development checkout of nasplug."""
-    from nasplug.config import get_data_dir
-
-    candidates = [get_data_dir()]
-    repo = Path(__file__).resolve().parents[2]
-    candidates.append(repo.parent / "shared" / "data")
-    for path in candidates:
-        if path.is_dir() and any((path / sub).is_dir() for sub in ("images", "benchmarks")):
-            return path
-    return None
-
-
-@pytest.fixture
-def nasplug_data_dir() -> Path:
-    path = find_data_dir()
-    if path is None:
-        pytest.skip("no nasplug data directory (set NASPLUG_DATA to a folder with images/ and benchmarks/)")
-    return path
-
-
-_installed: Any = None
-
-
-def installed_registry():
-    """The registry of every installed plugin, loaded once per process.
-
-    Independent of the process-wide manager, so it is unaffected by tests that
-    swap in a fresh one (``nasplug_pm``).
-    """
-    global _installed
-    if _installed is None:
-        from nasplug.plugins import NasplugPluginManager
-
-        pm = NasplugPluginManager()
-        pm.load_entrypoints()
-        _installed = pm
-    return _installed.registry
-
-
-def _accepts(dataset: str, option: str) -> bool:
-    """Whether the installed dataset class for ``dataset`` takes keyword ``option``."""
-    import inspect
-
-    cls = installed_registry().get("datasets", dataset)
-    load = getattr(cls, "load", None)
-    if type(cls).__name__ == "LazyClass" and callable(load):
-        cls = load()
-    try:
-        return option in inspect.signature(cls).parameters
-    except (TypeError, ValueError):
-        return False
-
-
-def load_batch(dataset: str, batch_size: int = 8, seed: int = 0, *, split: str = "train",
-               synthetic: bool | None = False, data_dir: Any = None, **options: Any) -> tuple[Any, Any, bool]:
-    """``(inputs, targets, synthetic)`` from the installed dataset plugin for ``dataset``.
-
-    ``synthetic=False`` needs real data (:class:`nasplug.errors.DataError` when
-    there is none); ``True`` asks for synthetic tensors; ``None`` prefers real
-    data and falls back to synthetic. ``options`` go to the dataset's constructor.
-    """
-    from nasplug.errors import DataError
-
-    cls = installed_registry().get("datasets", dataset)
-    data_dir = data_dir if data_dir is not None else find_data_dir()
-    if synthetic:
-        x, y = cls(data_dir=data_dir, synthetic=True, **options).get_batch(batch_size, seed, split)
-        return x, y, True
-    try:
-        x, y = cls(data_dir=data_dir, **options).get_batch(batch_size, seed, split)
-        return x, y, False
-    except DataError:
-        if synthetic is False:
-            raise
-    x, y = cls(data_dir=data_dir, synthetic=True, **options).get_batch(batch_size, seed, split)
-    return x, y, True
-
-
-@pytest.fixture
-def nasplug_batch() -> Callable[..., tuple[Any, Any]]:
-    """Factory: ``nasplug_batch(dataset="cifar10", batch_size=8, seed=0, split="train",
-    synthetic=False)`` -> ``(inputs, targets)``; skips the test when there is no data."""
-    from nasplug.errors import NasplugError
-
-    def batch(dataset: str = "cifar10", batch_size: int = 8, seed: int = 0, split: str = "train",
-              synthetic: bool = False):
-        try:
-            x, y, _ = load_batch(dataset, batch_size, seed, split=split, synthetic=synthetic)
-        except NasplugError as exc:
-            pytest.skip(f"no {dataset} batch: {exc}")
-        return x, y
-
-    return batch
-
-
-# -- the conformance suite -------------------------------------------------------
 def _fail(message: str) -> None:
     __tracebackhide__ = True
     pytest.fail(message, pytrace=False)
 
 
-def _snapshot(model: Any) -> dict:
-    return {
-        "state": {k: (v.dtype, v.detach().clone()) for k, v in model.state_dict().items()},
-        "grads": {n: None if p.grad is None else p.grad.detach().clone() for n, p in model.named_parameters()},
-        "requires_grad": {n: p.requires_grad for n, p in model.named_parameters()},
-        "training": {n: m.training for n, m in model.named_modules()},
-        "hash": _safe_hash(model),
-    }
-
-
 def _safe_hash(model: Any) -> Any:
-    try:
-        return model.get_hash()
-    except Exception:  # a search space without an encoding
-        return None
-
-
-def _differences(before: dict, model: Any, limit: int = 3) -> list[str]:
-    """What changed in ``model`` since ``before`` (empty when nothing did)."""
-    import torch
-
-    out: list[str] = []
-    state_b = before["state"]
-    state_a = {k: v.detach() for k, v in model.state_dict().items()}  # compared in place, no copy
-    for key in sorted(set(state_b) | set(state_a)):
-        if key not in state_a or key not in state_b:
-            out.append(f"state_dict entry {key!r} {'removed' if key not in state_a else 'added'}")
-        elif state_b[key][0] != state_a[key].dtype:
-            out.append(f"{key!r} changed dtype {state_b[key][0]} -> {state_a[key].dtype}")
-        elif not torch.equal(state_b[key][1], state_a[key]):
-            out.append(f"{key!r} changed value")
-    params = dict(model.named_parameters())
-    for name, grad in before["grads"].items():
-        param = params.get(name)
-        new = None if param is None else param.grad
-        if (grad is None) != (new is None):
-            out.append(f"{name!r}.grad was {'None' if grad is None else 'set'}, "
-                       f"now {'None' if new is None else 'set'}")
-        elif grad is not None and not torch.equal(grad, new):
-            out.append(f"{name!r}.grad changed")
-    for name, flag in before["requires_grad"].items():
-        if name in params and params[name].requires_grad != flag:
-            out.append(f"{name!r}.requires_grad changed to {params[name].requires_grad}")
-    modes = {n: m.training for n, m in model.named_modules()}
-    for name, flag in before["training"].items():
-        if modes.get(name, flag) != flag:
-            out.append(f"module {name or '<root>'!r} switched to {'train' if not flag else 'eval'} mode")
-    after_hash = _safe_hash(model)
-    if before["hash"] != after_hash:
-        out.append(f"architecture changed {before['hash']} -> {after_hash}")
-    if len(out) > limit:
-        out = out[:limit] + [f"... and {len(out) - limit} more"]
-    return out
+    return snapshot._safe_hash(model)
 
 
 def _number(score: Any) -> float | None:
@@ -328,11 +47,6 @@ def _number(score: Any) -> float | None:
     if type(score).__module__ == "numpy" and getattr(score, "shape", None) == ():
         return float(score)
     return None
-
-
-def _one_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
 
 
 class _TaskRun:
@@ -426,7 +140,8 @@ class PredictorConformance:
             providers = " and ".join(e.provider for e in registry.conflicts[("predictors", self.predictor_name)])
             _fail(f"predictor name {self.predictor_name!r} is registered by more than one plugin "
                   f"({providers}); choose a unique name")
-        entry = registry.entries["predictors"].get(self.predictor_name)
+        entry = (registry.entry("predictors", self.predictor_name)
+                 if self.predictor_name in registry.names("predictors") else None)
         if entry is None:
             broken = "; ".join(b.describe() for b in registry.broken)
             _fail(f"no installed plugin registers predictor {self.predictor_name!r} "
@@ -442,7 +157,7 @@ class PredictorConformance:
         try:
             return entry.cls(**self.predictor_kwargs)
         except Exception as exc:
-            _fail(f"{self.predictor_name}: constructing the predictor raised {_one_line(exc)}")
+            _fail(f"{self.predictor_name}: constructing the predictor raised {one_line(exc)}")
 
     def make_cell(self, space: str, dataset: str | None, index: int):
         """Cell ``index`` of ``space`` for ``dataset``: seeded architecture and weights, parsed."""
@@ -504,14 +219,14 @@ class PredictorConformance:
             for index in range(self.cells_per_task):
                 graph = self.make_cell(space, dataset, index)
                 twin = copy.deepcopy(graph) if index == 0 else None  # same cell, same weights
-                before = _snapshot(graph)
+                before = snapshot.take(graph)
                 score = self._query(predictor, graph, loader)
                 run.scores.append((_safe_hash(graph), score))
                 if twin is not None:
-                    run.changes = _differences(before, graph)
+                    run.changes = snapshot.differences(before, graph)
                     run.repeat = (_safe_hash(graph), score, self._query(predictor, twin, loader))
         except Exception as exc:
-            run.error = _one_line(exc)
+            run.error = one_line(exc)
         PredictorConformance._runs[key] = run
         return run
 
@@ -594,7 +309,7 @@ class PredictorConformance:
         entry = self._entry()
         env = dict(os.environ, NASPLUG_LOAD_PLUGINS=entry.plugin, NASPLUG_STRICT_PLUGINS="0")
         env.pop("NASPLUG_DISABLE_PLUGINS", None)
-        proc = subprocess.run([sys.executable, "-c", _IMPORT_PROBE, json.dumps(HEAVY_MODULES)], env=env,
+        proc = subprocess.run([sys.executable, str(PROBE), json.dumps(HEAVY_MODULES)], env=env,
                               capture_output=True, text=True, timeout=120)
         if proc.returncode != 0:
             tail = proc.stderr.strip().splitlines()[-1:] or ["(no output)"]
@@ -625,7 +340,7 @@ class PredictorConformance:
                 score = self._query(predictor, graph, None)
             except Exception as exc:
                 _fail(f"{self.predictor_name} sets requires_data = False but query(graph, dataloader=None) "
-                      f"raised {_one_line(exc)}")
+                      f"raised {one_line(exc)}")
             if _number(score) is None or not math.isfinite(_number(score)):
                 _fail(f"{self.predictor_name}: query(graph, dataloader=None) returned {score!r}")
             return
@@ -636,7 +351,7 @@ class PredictorConformance:
                 _fail(f"{self.predictor_name}: the error for an empty dataloader should be one line, got {str(exc)!r}")
             return
         except Exception as exc:
-            _fail(f"{self.predictor_name}: an empty dataloader raised {_one_line(exc)}; raise "
+            _fail(f"{self.predictor_name}: an empty dataloader raised {one_line(exc)}; raise "
                   "nasplug.errors.DataError with a message saying what is missing")
         _fail(f"{self.predictor_name} needs data (requires_data = True) but scored an empty dataloader "
               f"as {score!r}; raise nasplug.errors.DataError, or set requires_data = False")
@@ -652,3 +367,6 @@ def pytest_generate_tests(metafunc):
     tasks = cls.conformance_tasks()
     metafunc.parametrize("conformance_task", tasks,
                          ids=[f"{space}/{dataset}" for space, dataset in tasks])
+
+
+__all__ = ["HEAVY_MODULES", "PredictorConformance", "pytest_generate_tests"]
