@@ -4,6 +4,7 @@
 #   ./dev.sh eval [ARGS]    setup, then the main job: nasplug eval (default: synflow, 100 cells
 #                           on every installed NAS-Bench-201 task)
 #   ./dev.sh test [ARGS]    setup, then the whole test suite (pytest ARGS)
+#   ./dev.sh lint           setup, then ruff check . and mypy (configured in pyproject.toml)
 #   ./dev.sh bench NAME     setup, then python benchmarks/NAME.py
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -64,12 +65,17 @@ case "$cmd" in
     setup
     exec "$VENV/bin/python" -m pytest -q "$@"
     ;;
+  lint)
+    setup
+    "$VENV/bin/ruff" check .
+    exec "$VENV/bin/mypy"
+    ;;
   bench)
     setup
     name=${1:?usage: ./dev.sh bench NAME}; shift
     exec "$VENV/bin/python" "benchmarks/$name.py" "$@"
     ;;
   *)
-    sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
     ;;
 esac
