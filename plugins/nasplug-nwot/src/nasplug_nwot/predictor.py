@@ -1,0 +1,87 @@
+"""NASWOT (Mellor et al., ICML 2021, "Neural Architecture Search without Training",
+second version), as NASLib computes it (``measures/nwot.py``).
+
+For every call of a rectifier module (torch's ``ReLU``, ``ReLU6``, ``LeakyReLU``,
+``PReLU``, ``RReLU``: NASLib hooks every torch module whose class name contains
+"ReLU") during one forward pass of the batch, BatchNorm in training mode, the
+binary code ``c_i = [x_i > 0]`` of each sample's flattened pre-activation ``x_i``
+adds to the ``N x N`` kernel
+
+    K[i, j] += c_i . c_j + (1 - c_i) . (1 - c_j)   (= units - Hamming(c_i, c_j))
+
+and ``score = log |det K|`` (NASLib: ``np.linalg.slogdet``, the log-determinant
+without its sign; ``K`` is positive semi-definite). Units: none (log of a count);
+no transformation; higher = better. The targets are not read.
+
+Each call adds ``(D + z z^T) / 2`` with ``z = 2c - 1`` (one matrix product instead
+of NASLib's two; the same integers), accumulated in float64. Forward only, under
+``torch.no_grad``.
+
+Failure contract: a singular kernel (two samples with identical codes in every
+rectifier, e.g. a duplicated image or a network whose output does not depend on
+the input; NASLib: ``-inf``, then -1e8) and a model with no rectifier module are
+``ScoringError`` with that reason. The batch must hold at least two samples.
+"""
+
+from __future__ import annotations
+
+from nasplug.errors import DataError
+from nasplug.zerocost import ScoringError, ZeroCostPredictor
+
+#: names of torch.nn's rectifier modules (NASLib: class name contains "ReLU")
+RECTIFIERS = ("ReLU", "ReLU6", "LeakyReLU", "PReLU", "RReLU")
+#: float32 sums of +-1 products are exact below this many units per call
+_EXACT_FLOAT32 = 2 ** 24
+
+
+def rectifier_types() -> tuple[type, ...]:
+    from torch import nn
+
+    return tuple(getattr(nn, name) for name in RECTIFIERS if hasattr(nn, name))
+
+
+class NwotPredictor(ZeroCostPredictor):
+    """nwot: log |det K| of the kernel of binary ReLU codes over the batch (NASWOT)."""
+
+    name = "nwot"
+    description = "Log-determinant of the binary ReLU-code kernel (NASWOT, Mellor et al. 2021)"
+    in_place = True  # forward only, writes nothing: no deep copy needed
+
+    def compute(self, ctx) -> float:
+        import torch
+
+        x = ctx.require_inputs()
+        n = int(x.shape[0])
+        if n < 2:
+            raise DataError("nwot needs a batch of at least 2 samples")
+        kernel = torch.zeros((n, n), dtype=torch.float64, device=ctx.device)
+        calls = 0
+
+        def add_codes(module, args) -> None:
+            nonlocal kernel, calls
+            pre = args[0].detach()
+            if pre.shape[0] != n:
+                raise ScoringError(self.method_type, f"a {type(module).__name__} saw a batch of "
+                                   f"{pre.shape[0]}, not the {n} samples")
+            pre = pre.reshape(n, -1)
+            units = pre.shape[1]
+            dtype = torch.float32 if units < _EXACT_FLOAT32 else torch.float64
+            z = (pre > 0).to(dtype).mul_(2).sub_(1)
+            kernel += (z @ z.T).double().add_(units).mul_(0.5)
+            calls += 1
+
+        types = rectifier_types()
+        handles = [m.register_forward_pre_hook(add_codes) for m in ctx.net.modules() if isinstance(m, types)]
+        try:
+            with torch.no_grad():
+                ctx.forward(x)
+        finally:
+            for h in handles:
+                h.remove()
+        if calls == 0:
+            raise ScoringError(self.method_type, "the model has no ReLU module (no activation codes)")
+        sign, logdet = torch.linalg.slogdet(kernel)
+        if float(sign) <= 0 or not bool(torch.isfinite(logdet)):
+            raise ScoringError(self.method_type, "the kernel of ReLU codes is singular (two samples "
+                               "share every code: a repeated input, or an output independent of the input)")
+        return float(logdet)
