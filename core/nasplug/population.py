@@ -357,6 +357,146 @@ def score_population(predictor: PopulationPredictor, context: PopulationContext,
         n_extra_failed=len(extra) - len(ok_extra), describe=predictor.describe(), sources=sources)
 
 
+# -- inside nasplug eval ----------------------------------------------------------
+
+def task_scorer(task: Any, *, executor: Any = None, store: Any = None, progress: bool = False,
+                stats: list | None = None) -> Scorer:
+    """The :data:`Scorer` ``nasplug eval`` uses on a prepared task (``nasplug.evaluation.tasks``).
+
+    Ordinary members go through :func:`nasplug.evaluation.run.run_task` exactly
+    as when evaluated alone (same store key, executor and progress bar), so
+    their cached scores are reused and new ones kept; own components go to the
+    executor as the same jobs and are stored with
+    :meth:`nasplug.store.ScoreStore.put_components`, one commit per cell.
+    ``stats`` (a list) receives one ``{"member", "cells", "from_store",
+    "computed"}`` per scoring call.
+    """
+    from .evaluation.predictors import ResolvedPredictor
+
+    def scorer(predictor: Any, cells: Sequence[str]) -> dict[str, CellOutcome]:
+        resolved = predictor if isinstance(predictor, ResolvedPredictor) else ResolvedPredictor.of(predictor)
+        if has_own_components(resolved.instance):
+            return _score_components(resolved, task, cells, executor, store, stats)
+        from .evaluation.run import run_task
+
+        result = run_task(resolved, task, test_size=max(1, len(cells)), executor=executor, store=store,
+                          progress=progress, archs=list(cells))
+        if stats is not None:
+            stats.append({"member": resolved.name, "version": resolved.version, "cells": len(cells),
+                          "from_store": result["cached"], "computed": len(set(cells)) - result["cached"],
+                          "query_time": result["query_time"]})
+        seconds = result["query_time"] if math.isfinite(result["query_time"]) else 0.0
+        return {c["arch"]: CellOutcome(score=c["score"], error=c["error"], seconds=seconds)
+                for c in result["cells"]}
+
+    return scorer
+
+
+def _score_components(resolved: Any, task: Any, cells: Sequence[str], executor: Any, store: Any,
+                      stats: list | None) -> dict[str, CellOutcome]:
+    from .evaluation.run import _score_missing
+    from .executors import InProcessExecutor
+    from .store import StoreKey
+
+    key = StoreKey(resolved.name, resolved.version, task.task, task.settings.seed, task.batch_key())
+    cells = list(dict.fromkeys(cells))
+    found = store.lookup_components(key, cells) if store else {}
+    out = {c: CellOutcome(components=s.components, error=s.error, seconds=s.seconds) for c, s in found.items()}
+    todo = [c for c in cells if c not in out]
+    if todo:
+        own = executor is None
+        executor = InProcessExecutor() if own else executor
+        try:
+            if not executor.needs_pickling:
+                resolved.instance.pre_process()
+
+            def on_cell(cell: Any) -> None:
+                if store:
+                    store.put_components(key, cell.arch, cell.components, cell.error, cell.seconds)
+                out[cell.arch] = CellOutcome(components=cell.components, error=cell.error,
+                                             seconds=cell.seconds)
+
+            _score_missing(resolved, task, todo, executor, None, on_cell)
+        finally:
+            if own:
+                executor.close()
+    if stats is not None:
+        stats.append({"member": resolved.name, "version": resolved.version, "components":
+                      list(resolved.instance.component_names), "cells": len(cells),
+                      "from_store": len(found), "computed": len(todo)})
+    return out
+
+
+def population_context(task: Any) -> PopulationContext:
+    """The :class:`PopulationContext` of a prepared task."""
+    s = task.settings
+    return PopulationContext(task.search_space, task.dataset, seed=s.seed, dataset_api=task.api,
+                             metric=task.metric, data_dir=s.data_dir,
+                             settings={"batch_size": s.batch_size, "split": s.split,
+                                       "synthetic": s.synthetic, "augment": s.augment})
+
+
+def sample_cells(predictor: Any, context: PopulationContext, test_size: int) -> list[str]:
+    """``test_size`` evaluated cells: the benchmark's seeded sample, or, when the predictor
+    restricts the candidates, a seeded sample of those (a one-line error when too few)."""
+    candidates = predictor.candidate_cells(context)
+    if candidates is None:
+        return [str(a) for a in context.dataset_api.sample(int(test_size), seed=context.seed)]
+    candidates = list(candidates)
+    if int(test_size) > len(candidates):
+        raise NasplugError(f"test size {test_size} is larger than the {len(candidates)} cells "
+                           f"{predictor_label(predictor)} can score on {context.task}")
+    import random
+
+    return random.Random(context.seed).sample(candidates, int(test_size))
+
+
+def run_population_task(resolved: Any, task: Any, *, test_size: int, executor: Any = None,
+                        store: Any = None, progress: bool = False,
+                        archs: Sequence[str] | None = None) -> dict:
+    """``nasplug eval``'s result for a population predictor on one prepared task.
+
+    The same fields as an ordinary predictor's result (``cells``, metrics,
+    ``n_failed`` with the members' errors), plus ``population``: what
+    ``describe()`` says (members, rule, model, ...), the training cells it used
+    (``n_extra``, ``n_extra_failed``) and, per member, how many cells came from
+    the store and how many were scored now.
+    """
+    import time
+
+    from .evaluation.run import _result
+    from .store import ScoreStore
+
+    predictor = resolved.instance
+    context = population_context(task)
+    if archs is None:
+        archs = sample_cells(predictor, context, test_size)
+    archs = [str(a) for a in archs]
+    truth = [float(task.api.query(a, metric=task.metric, dataset=task.dataset)) for a in archs]
+    own_store = store is None
+    store = ScoreStore() if own_store else store
+    stats: list = []
+    started = time.perf_counter()
+    try:
+        result = score_population(predictor, context, archs,
+                                  task_scorer(task, executor=executor, store=store, progress=progress,
+                                              stats=stats))
+    finally:
+        if own_store:
+            store.close()
+    wall = time.perf_counter() - started
+    cells = {a: (result.scores.get(a), result.errors.get(a), result.seconds.get(a, 0.0)) for a in archs}
+    from_store = sum(1 for s in stats if s["computed"] == 0)
+    out = _result(resolved, task, archs, truth, cells,
+                  min((s["from_store"] for s in stats), default=0), wall)
+    out["population"] = {**result.describe, "n_extra": len(result.extra),
+                         "n_extra_failed": result.n_extra_failed, "scoring": stats,
+                         "members_fully_cached": from_store}
+    if isinstance(result.describe.get("file"), str) or result.describe.get("kind") == "naslib":
+        out["population"]["labelled"] = "NASLib's stored scores"
+    return out
+
+
 # -- names on the command line -----------------------------------------------------
 
 def split_spec(value: str) -> tuple[str, list[str], dict[str, str]] | None:
@@ -404,6 +544,35 @@ KINDS = {
 }
 
 
+#: command-line options that fill a population kind's unset name options
+CLI_OPTIONS = {"ensemble": ("combine",), "learned": ("train-size", "encoding")}
+
+
+def apply_defaults(values: Sequence[str], **options: Any) -> tuple[str, ...]:
+    """``--predictor`` values with ``--combine``/``--train-size``/``--encoding`` written into
+    the population names they apply to (a name's own ``KEY=VALUE`` wins); an option given for
+    no predictor that takes it is a one-line :class:`NasplugError`."""
+    options = {k.replace("_", "-"): v for k, v in options.items() if v is not None}
+    used: set[str] = set()
+    out = []
+    for value in values:
+        parts = split_spec(value) if isinstance(value, str) else None
+        takes = CLI_OPTIONS.get(parts[0], ()) if parts else ()
+        extra = [f"{k}={options[k]}" for k in takes if k in options and k not in parts[2]]
+        used.update(k for k in takes if k in options)
+        if extra:
+            kind, _, rest = value.partition(":")
+            members, sep, opts = rest.partition(":")
+            value = f"{kind}:{members}:{','.join(filter(None, [opts, *extra]))}"
+        out.append(value)
+    unused = [k for k in options if k not in used]
+    if unused:
+        kinds = [kind for kind, names in CLI_OPTIONS.items() if unused[0] in names]
+        raise NasplugError(f"--{unused[0]} applies to {' and '.join(f'{k}:...' for k in kinds)} predictors, "
+                           f"and no --predictor is one (e.g. --predictor {kinds[0]}:synflow,jacov,snip)")
+    return tuple(out)
+
+
 def from_spec(value: str, **defaults: Any) -> Predictor | None:
     """The predictor a ``KIND:REST`` name describes (``KIND`` in :data:`KINDS`), else None."""
     parts = split_spec(value)
@@ -417,6 +586,6 @@ def from_spec(value: str, **defaults: Any) -> Predictor | None:
 
 
 __all__ = ["CellOutcome", "Population", "PopulationContext", "PopulationPredictor",
-           "PopulationResult", "KINDS", "cell_components", "from_spec", "has_own_components",
+           "PopulationResult", "KINDS", "apply_defaults", "run_population_task", "task_scorer", "cell_components", "from_spec", "has_own_components",
            "is_population_predictor", "member_label", "parse_rest", "score_population",
            "split_spec"]

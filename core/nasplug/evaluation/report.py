@@ -138,6 +138,14 @@ def notes(results: list[dict], synthetic: bool = False) -> list[str]:
             lines.append(f"note: {task}: {data.get('sampling')} ({data.get('source')})")
         if data.get("augmentation_note"):
             lines.append(f"note: {task}: {data['augmentation_note']}")
+    for r in results:  # population predictors (nasplug.population): where the numbers came from
+        population = r.get("population") or {}
+        if population.get("labelled"):
+            lines.append(f"note: {r['task']} {r['predictor']}: {population['labelled']} "
+                         f"({population.get('file') or 'the data directory'}), not computed by nasplug")
+        if population.get("n_extra_failed"):
+            lines.append(f"note: {r['task']} {r['predictor']}: {population['n_extra_failed']} training "
+                         f"cells excluded (a feature failed); fitted on {population.get('n_extra')}")
     if synthetic:
         lines.append("note: scores were computed on SYNTHETIC inputs (--synthetic-data), "
                      "not real images")
