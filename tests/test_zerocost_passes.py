@@ -232,3 +232,13 @@ def test_an_observer_sees_the_one_shared_forward_pass():
     together = score_many([nasplug.get_predictor("snip"), Watcher(), nasplug.get_predictor("fisher")],
                           model, [batch])
     assert together["watcher"] == alone  # one forward, seen once, whoever ran it
+
+
+def test_a_proxy_lacking_data_gets_its_error_and_the_data_free_ones_still_score():
+    from nasplug.errors import DataError
+
+    model = tiny_classifier()
+    model.input_shape = (3, 8, 8)
+    out = score_many([nasplug.get_predictor("snip"), nasplug.get_predictor("synflow")], model, None)
+    assert isinstance(out["snip"], DataError) and "needs data" in str(out["snip"])
+    assert isinstance(out["synflow"], float)

@@ -354,34 +354,41 @@ def score(predictor: Any, graph: Any, dataloader: Iterable | None) -> float:
 
 
 def score_many(predictors: Sequence[Any], graph: Any, dataloader: Iterable | None
-               ) -> dict[str, float | ScoringError]:
+               ) -> dict[str, float | NasplugError]:
     """Score ``graph`` with every proxy of ``predictors``, sharing the task pass among them.
 
-    Returns ``{method_type: score or ScoringError}`` in the order given. Proxies
-    that declare ``passes`` (:mod:`nasplug.zerocost.passes`) are scored on one
-    context in the caller's model, in the scoring state, restored afterwards: one
-    forward pass, one task-loss backward, one input-Jacobian backward, whichever
-    of them any proxy needs. Each still runs seeded with its own ``seed``, and
-    its score equals the one :func:`score` gives it alone up to float rounding.
-    The others (``passes = None``: their own model copy, another dtype, or a
+    Returns ``{method_type: score or the error}`` in the order given: a proxy
+    that cannot score the cell (a :class:`ScoringError`) or lacks what it needs
+    (a :class:`~nasplug.errors.DataError`, e.g. no batch) gets its error as its
+    value, and the others are still scored. Proxies that declare ``passes``
+    (:mod:`nasplug.zerocost.passes`) are scored on one context in the caller's
+    model, in the scoring state, restored afterwards: one forward pass, one
+    task-loss backward, one input-Jacobian backward, whichever of them any
+    proxy needs. Each still runs seeded with its own ``seed``, and its score
+    equals the one :func:`score` gives it alone up to float rounding. The
+    others (``passes = None``: their own model copy, another dtype, or a
     third-party proxy that declares nothing) are scored alone by :func:`score`.
-    A data error (no batch where one is needed) is raised, as ``score`` does.
     """
-    results: dict[str, float | ScoringError] = {}
+    results: dict[str, float | NasplugError] = {}
     shared, alone = group_for_sharing(list(predictors))
     if shared and not isinstance(graph, nn.Module):
         shared, alone = [], list(predictors)
     for predictor in alone:
         try:
             results[predictor.method_type] = score(predictor, graph, dataloader)
-        except ScoringError as exc:
+        except NasplugError as exc:
             results[predictor.method_type] = exc
-    if shared:
-        keep_freed_memory()
-        batch = None
-        input_shape: tuple = ()
-        for predictor in shared:  # the batch is the same for all; each checks what it needs
+    ready = []
+    batch = None
+    input_shape: tuple = ()
+    for predictor in shared:  # the batch is the same for all; each checks what it needs
+        try:
             batch, input_shape = _batch_and_shape(predictor, graph, dataloader)
+            ready.append(predictor)
+        except NasplugError as exc:
+            results[predictor.method_type] = exc
+    if ready:
+        keep_freed_memory()
         device = _graph_device(graph)
         cuda = [device.index or 0] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=cuda):
@@ -389,19 +396,17 @@ def score_many(predictors: Sequence[Any], graph: Any, dataloader: Iterable | Non
                 with scoring_in_place(graph) as net:
                     inputs, targets = _on_device(batch, device)
                     ctx = ScoringContext(net, inputs, targets, select_loss(graph), input_shape,
-                                         "+".join(p.method_type for p in shared),
-                                         needs=union_of_needs(shared), observers=observers_of(shared))
-                    for predictor in shared:
+                                         "+".join(p.method_type for p in ready),
+                                         needs=union_of_needs(ready), observers=observers_of(ready))
+                    for predictor in ready:
                         torch.manual_seed(predictor.seed)
                         ctx.name = predictor.method_type
                         try:
                             results[predictor.method_type] = _finish(predictor, _compute(predictor, ctx))
-                        except ScoringError as exc:
+                        except NasplugError as exc:
                             results[predictor.method_type] = exc
-            except NasplugError:
-                raise
             except Exception as exc:  # the scoring state itself failed: every shared proxy fails
-                for predictor in shared:
+                for predictor in ready:
                     results.setdefault(predictor.method_type, _as_scoring_error(predictor.method_type, exc))
     order = [p.method_type for p in predictors]
     return {name: results[name] for name in order}
