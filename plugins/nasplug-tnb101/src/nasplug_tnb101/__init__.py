@@ -27,6 +27,9 @@ _LAZY = {
     "SoftTargetCrossEntropy": "nasplug_tnb101.losses",
     "DATASET_CLASSES": "nasplug_tnb101.data",
     "TaskonomyTaskDataset": "nasplug_tnb101.data",
+    "TransBench101SearchSpaceMacro": "nasplug_tnb101.macro_search_space",
+    "convert_naslib_to_transbench101_macro": "nasplug_tnb101.macro_search_space",
+    "TransNASBench101MacroBenchmark": "nasplug_tnb101.macro_benchmark",
 }
 
 

@@ -24,10 +24,17 @@ def register_search_spaces(register):
     register(LazyClass("nasplug_tnb101.search_space:TransBench101SearchSpaceMicro",
                        name="transbench101_micro", datasets=TASK_NAMES + _nb360_tasks(),
                        description="TransNAS-Bench-101 micro cell space (4,096 cells), 7 Taskonomy tasks"))
+    register(LazyClass("nasplug_tnb101.macro_search_space:TransBench101SearchSpaceMacro",
+                       name="transbench101_macro", datasets=TASK_NAMES,
+                       description="TransNAS-Bench-101 macro skeleton space (3,256 architectures), "
+                                   "7 Taskonomy tasks"))
 
 
 @hookimpl
 def register_benchmarks(register):
+    from .macro_benchmark import TransNASBench101MacroBenchmark  # torch-free module
+
+    register(TransNASBench101MacroBenchmark)
     if _nb360_tasks():  # also the three NAS-Bench-360 tasks (torch-free module)
         from .nb360_benchmark import TransNASBench101MicroAllTasks
 
