@@ -76,7 +76,6 @@ def test_augmented_batches_are_labelled(toy, tmp_path):
     (["--predictor", "toyparams", "--benchmark", "toybench/imagenet"], "has no task 'imagenet'"),
     (["--predictor", "toyparams", "--benchmark", "nobench/cifar10"], "unknown benchmark"),
     (["--predictor", "toyparams", "--test-size", "17"], "larger than the 16 labelled"),
-    (["--predictor", "toyparams", "--test-size", "0"], "at least 1"),
     (["--predictor", "toyparams", "--executor", "gpu"], "unknown executor 'gpu'"),
     (["--predictor", "missing_submission.zip"], "not found"),
 ])
@@ -85,6 +84,21 @@ def test_bad_input_is_one_line_and_nonzero(toy, args, message):
     assert res.exit_code == 1
     err = res.stderr.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("Error: ") and message in err[0], res.stderr
+
+
+@pytest.mark.parametrize("args, option", [
+    (["--test-size", "0"], "--test-size"),
+    (["--batch-size", "0"], "--batch-size"),
+    (["--workers", "0"], "--workers"),
+    (["--threads", "0"], "--threads"),
+    (["--data-dir", "/nonexistent/nasplug-data"], "--data-dir"),
+])
+def test_usage_errors_exit_2_through_click(toy, args, option):
+    res = run("--predictor", "toyparams", *args)
+    assert res.exit_code == 2, res.output
+    assert f"Invalid value for '{option}'" in res.stderr
+    if option == "--data-dir":
+        assert "does not exist" in res.stderr
 
 
 def test_missing_data_explicit_is_an_error_default_is_skipped(toy, tmp_path):

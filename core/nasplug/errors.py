@@ -35,6 +35,14 @@ class DataError(NasplugError):
     """A data file is missing, unreadable or corrupt."""
 
 
+class CorruptDataError(DataError):
+    """A data file (table, store, NASLib file) exists but is unreadable or malformed."""
+
+
+class StoreError(NasplugError):
+    """The score store cannot be opened, read or written (corrupt, read-only, disk full)."""
+
+
 class MetricNotAvailableError(NasplugError):
     """A benchmark table does not hold the requested metric."""
 

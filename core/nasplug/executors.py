@@ -8,12 +8,15 @@ Scores do not depend on the executor (see there).
 Built-in executors (registered by ``nasplug.default_plugins``):
 
 ``inprocess``
-    scores in the calling process, one architecture after another.
+    scores in the calling process, one architecture after another, with
+    ``threads`` torch threads (default: :func:`nasplug.threads.default_threads`,
+    the free cores).
 ``pool``
     a local ``multiprocessing`` pool (spawned workers). Each worker gets
-    ``cores // workers`` torch threads (at least 1): with 2 cores, ``--workers 2``
-    runs two single-threaded workers, which beats one two-threaded process
-    because small-batch convolutions do not scale across threads.
+    ``threads // workers`` torch threads (at least 1; ``threads`` defaults to the
+    cores this process may use): with 2 cores, ``--workers 2`` runs two
+    single-threaded workers, which beats one two-threaded process because
+    small-batch convolutions do not scale across threads.
 ``ray``
     Ray tasks, one CPU each, on a local Ray instance or the cluster at
     ``address`` (``pip install 'nasplug[ray]'``; Ray is imported only here).
@@ -41,6 +44,8 @@ from .evaluation.jobs import (
     score_one,
 )
 from .evaluation.predictors import PredictorRef, build_predictor
+from .threads import available_cores, default_threads, passive_waiting
+from .threads import threads_per_worker as threads_per_worker_of
 
 #: the former name of :class:`nasplug.evaluation.jobs.JobContext`
 ScoringContext = JobContext
@@ -68,17 +73,10 @@ def _init_pool_worker(threads: int) -> None:
 
 # -- executors ---------------------------------------------------------------------
 
-def available_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
 class Executor:
     """Base class of executor plugins.
 
-    ``Executor(workers=None, **options)``; ``map(fn, jobs)`` yields ``fn(job)``
+    ``Executor(workers=None, threads=None, **options)``; ``map(fn, jobs)`` yields ``fn(job)``
     for every job, in completion order; ``close()`` frees workers. ``worker_threads``
     is the torch thread count each worker uses (None: leave torch's default).
     Executors that run jobs in other processes set ``needs_pickling = True``.
@@ -88,10 +86,15 @@ class Executor:
     description: str = ""
     needs_pickling: bool = True
 
-    def __init__(self, workers: int | None = None, **options: Any) -> None:
+    def __init__(self, workers: int | None = None, threads: int | None = None, **options: Any) -> None:
         if workers is not None and int(workers) < 1:
             raise NasplugError(f"--workers must be at least 1, got {workers}")
+        if threads is not None and int(threads) < 1:
+            raise NasplugError(f"--threads must be at least 1, got {threads}")
+        passive_waiting()  # idle OpenMP threads sleep (if torch is not imported yet)
         self.workers = int(workers) if workers else 1
+        #: torch threads in all, as asked for (None: the executor's default)
+        self.threads = int(threads) if threads else None
         self.options = options
         self.worker_threads: int | None = None
 
@@ -118,8 +121,9 @@ class InProcessExecutor(Executor):
     description = "score in this process, one architecture after another"
     needs_pickling = False
 
-    def __init__(self, workers: int | None = None, **options: Any) -> None:
-        super().__init__(workers=workers, **options)
+    def __init__(self, workers: int | None = None, threads: int | None = None, **options: Any) -> None:
+        super().__init__(workers=workers, threads=threads, **options)
+        self.worker_threads = self.threads or default_threads()
         clear_worker_state()  # built for another plugin manager or predictor, maybe
 
     def close(self) -> None:
@@ -137,10 +141,12 @@ class PoolExecutor(Executor):
     description = "local process pool (--workers N, cores//N torch threads each)"
 
     def __init__(self, workers: int | None = None, threads_per_worker: int | None = None,
-                 **options: Any) -> None:
-        super().__init__(workers=available_cores() if workers is None else workers, **options)
-        self.worker_threads = int(threads_per_worker or max(1, available_cores() // self.workers))
-        self._pool = None
+                 threads: int | None = None, **options: Any) -> None:
+        super().__init__(workers=available_cores() if workers is None else workers, threads=threads,
+                         **options)
+        self.worker_threads = int(threads_per_worker or threads_per_worker_of(
+            self.threads or available_cores(), self.workers))
+        self._pool: Any = None
         self._mapped = False
 
     def _get_pool(self):
@@ -153,7 +159,7 @@ class PoolExecutor(Executor):
             # (killed, out of memory, crashed) breaks the pool loudly instead of hanging it.
             self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
                                              initializer=_init_pool_worker,
-                                             initargs=(self.worker_threads,))
+                                             initargs=(int(self.worker_threads or 1),))
         return self._pool
 
     def start(self) -> None:
@@ -222,15 +228,16 @@ class RayExecutor(Executor):
     description = "Ray tasks on a local instance or --address (pip install 'nasplug[ray]')"
 
     def __init__(self, workers: int | None = None, address: str | None = None,
-                 threads_per_worker: int | None = 1, **options: Any) -> None:
+                 threads_per_worker: int | None = 1, threads: int | None = None, **options: Any) -> None:
         if workers is None and not address:
             workers = available_cores()
-        super().__init__(workers=workers, **options)
+        super().__init__(workers=workers, threads=threads, **options)
         self.ray = _import_ray()
         self.address = address
-        self.worker_threads = threads_per_worker
+        self.worker_threads = (threads_per_worker_of(self.threads, self.workers) if self.threads
+                               else threads_per_worker)
         self._started = False
-        self._remote = None
+        self._remote: Any = None
 
     def _ensure(self, paths: tuple[str, ...] = ()) -> None:
         ray = self.ray

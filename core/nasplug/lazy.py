@@ -22,7 +22,7 @@ class LazyClass:
             raise ValueError(f"target must look like 'module:Class', got {target!r}")
         self.target = target
         self.__module__, self.__qualname__ = target.split(":", 1)
-        self._loaded = None
+        self._loaded: Any = None
         for key, value in attrs.items():
             setattr(self, key, value)
 

@@ -68,11 +68,11 @@ class NasplugPluginManager(pluggy.PluginManager):
         self.skipped: list[tuple[str, str | None]] = []
         self._registry: Registry | None = None
 
-    def register(self, plugin: Any, name: str | None = None):  # type: ignore[override]
+    def register(self, plugin: Any, name: str | None = None):
         self._registry = None  # the set of plugins changed: rebuild lazily
         return super().register(plugin, name=name)
 
-    def unregister(self, plugin: Any = None, name: str | None = None):  # type: ignore[override]
+    def unregister(self, plugin: Any = None, name: str | None = None):
         self._registry = None
         return super().unregister(plugin, name=name)
 

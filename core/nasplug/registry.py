@@ -226,7 +226,7 @@ class Registry:
             parts = [f"{label} {name!r} is not installed; install it with: pip install {known_dist}"]
         close = difflib.get_close_matches(name, valid, n=3, cutoff=0.6)
         if close:
-            parts.append("did you mean " + " or ".join(repr(c) for c in close) + "?")
+            parts[0] += " (did you mean " + " or ".join(repr(c) for c in close) + "?)"
         parts.append("valid names: " + (", ".join(valid) if valid else "(none installed)"))
         if self.skipped and not skipped:
             parts.append("not loaded because of NASPLUG_LOAD_PLUGINS / NASPLUG_DISABLE_PLUGINS: "

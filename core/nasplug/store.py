@@ -21,6 +21,7 @@ The database lives in the cache directory (``nasplug.config.get_cache_dir()``:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -28,7 +29,9 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
+
+from .errors import StoreError
 
 DB_NAME = "scores.sqlite"
 _SCHEMA_VERSION = 1
@@ -86,8 +89,32 @@ class StoredComponents:
         return self.error is not None
 
 
+_WHAT_TO_DO = "set NASPLUG_CACHE to another folder, or pass --no-cache"
+
+
+def store_error(path: Path, doing: str, exc: BaseException) -> StoreError:
+    """One line for a score-store failure: which file, what went wrong, what to do."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    low = text.lower()
+    if "not a database" in low or "malformed" in low or "file is encrypted" in low:
+        return StoreError(f"score store {str(path)!r} is not a readable SQLite database ({text}); "
+                          f"move it away or delete it (its cached scores are lost), or {_WHAT_TO_DO}")
+    if "readonly" in low or "read-only" in low or "unable to open" in low or isinstance(exc, PermissionError):
+        return StoreError(f"score store {str(path)!r} cannot be written ({text}); make it writable, "
+                          f"or {_WHAT_TO_DO}")
+    if "full" in low or getattr(exc, "errno", None) == 28:
+        return StoreError(f"score store {str(path)!r}: the disk is full ({text}); the scores stored "
+                          f"before are kept; free some space, or {_WHAT_TO_DO}")
+    return StoreError(f"score store {str(path)!r}: {doing} failed ({text}); {_WHAT_TO_DO}")
+
+
 class ScoreStore:
-    """SQLite-backed, process-safe score cache (WAL mode, one commit per architecture)."""
+    """SQLite-backed, process-safe score cache (WAL mode, one commit per architecture).
+
+    Every SQLite or file-system failure (a corrupt file, a read-only file or
+    folder, a full disk) is a one-line :class:`nasplug.errors.StoreError`.
+    ``written`` counts the rows this instance committed.
+    """
 
     def __init__(self, path: str | os.PathLike | None = None) -> None:
         if path is None:
@@ -95,8 +122,20 @@ class ScoreStore:
 
             path = get_cache_dir() / DB_NAME
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(str(self.path), timeout=60.0)
+        self.written = 0
+        with self._errors("opening"):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(str(self.path), timeout=60.0)
+            self._open()
+
+    @contextlib.contextmanager
+    def _errors(self, doing: str) -> Iterator[None]:
+        try:
+            yield
+        except (sqlite3.Error, OSError) as exc:
+            raise store_error(self.path, doing, exc) from None
+
+    def _open(self) -> None:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("PRAGMA busy_timeout=60000")
@@ -117,7 +156,10 @@ class ScoreStore:
 
     def lookup(self, key: StoreKey, archs: Iterable[str]) -> dict[str, StoredScore]:
         """Stored results for those of ``archs`` that have one."""
-        archs = list(archs)
+        with self._errors("reading"):
+            return self._lookup(key, list(archs))
+
+    def _lookup(self, key: StoreKey, archs: list[str]) -> dict[str, StoredScore]:
         found: dict[str, StoredScore] = {}
         base = ("SELECT arch, score, error, seconds FROM scores WHERE predictor=? AND version=?"
                 " AND task=? AND seed=? AND batch=? AND arch IN ")
@@ -135,6 +177,12 @@ class ScoreStore:
         error = cell_error(score, error)
         if error is not None:
             score = None
+        with self._errors("writing"):
+            self._put(key, arch, score, error, seconds)
+        self.written += 1
+
+    def _put(self, key: StoreKey, arch: str, score: float | None, error: str | None,
+             seconds: float) -> None:
         self._conn.execute(
             "INSERT OR REPLACE INTO scores (predictor, version, task, arch, seed, batch, score,"
             " error, seconds, created) VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -150,7 +198,7 @@ class ScoreStore:
                    or any(not isinstance(v, (int, float)) or not math.isfinite(v) for v in components.values()))
             if bad:
                 error = f"components {components!r} are not finite floats"
-        text = None if error is not None else json.dumps({str(k): float(v) for k, v in components.items()})
+        text = None if error is not None else json.dumps({str(k): float(v) for k, v in (components or {}).items()})
         self._conn.execute(
             "INSERT OR REPLACE INTO components (predictor, version, task, arch, seed, batch,"
             " components, error, seconds, created) VALUES (?,?,?,?,?,?,?,?,?,?)",

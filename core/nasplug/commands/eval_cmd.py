@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..errors import DataError, NasplugError
+from ..errors import CorruptDataError, DataError, NasplugError
 
 # The report and task helpers lived here before the evaluation package; re-exported.
 from ..evaluation.report import _clean, format_table, write_output, write_plot  # noqa: F401
@@ -30,16 +30,21 @@ if TYPE_CHECKING:
               help="Predictor name, or a competition submission (.py/.zip). Repeat to compare.")
 @click.option("--benchmark", "benchmarks", multiple=True, metavar="NAME[/TASK]",
               help="e.g. nasbench201/cifar10 (repeatable). Default: every installed task with data.")
-@click.option("--test-size", default=100, show_default=True, type=int,
+@click.option("--test-size", default=100, show_default=True, type=click.IntRange(min=1),
               help="Architectures sampled per task.")
 @click.option("--seed", default=0, show_default=True, type=int,
               help="Seeds the architecture sample, the data batch and the weights.")
-@click.option("--batch-size", default=64, show_default=True, type=int, help="Images per batch.")
+@click.option("--batch-size", default=64, show_default=True, type=click.IntRange(min=1),
+              help="Images per batch.")
 @click.option("--split", type=click.Choice(["train", "test"]), default="train", show_default=True,
               help="Data split the batch is drawn from.")
-@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+@click.option("--data-dir", type=click.Path(exists=True, file_okay=False), default=None,
               help="Data directory (default: $NASPLUG_DATA or ~/.local/share/nasplug).")
-@click.option("--workers", type=int, default=None, help="Worker processes (implies --executor pool).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes (implies --executor pool).")
+@click.option("--threads", type=click.IntRange(min=1), default=None,
+              help="Torch threads in all (a pool splits them over its workers). Default: the free "
+                   "cores (affinity minus load), or $NASPLUG_THREADS / $OMP_NUM_THREADS.")
 @click.option("--executor", default=None, help="inprocess (default), pool, ray, or a plugin's.")
 @click.option("--address", default=None, help="Ray cluster address (implies --executor ray).")
 @click.option("--output", type=click.Path(dir_okay=False), default=None,
@@ -61,7 +66,7 @@ if TYPE_CHECKING:
 @click.option("--encoding/--no-encoding", default=None,
               help="learned:... predictors: add the architecture's one-hot encoding to the features.")
 def eval_command(predictors: tuple[str, ...], benchmarks: tuple[str, ...], test_size: int,
-                 workers: int | None, executor: str | None, address: str | None,
+                 workers: int | None, threads: int | None, executor: str | None, address: str | None,
                  output: str | None, plot: str | None, no_cache: bool, no_progress: bool,
                  combine: str | None, train_size: int | None, encoding: bool | None,
                  **batch: Any) -> None:
@@ -70,14 +75,11 @@ def eval_command(predictors: tuple[str, ...], benchmarks: tuple[str, ...], test_
     Scores are cached in a SQLite store in the cache directory ($NASPLUG_CACHE), so a
     repeated run is instant and an interrupted one resumes.
     """
+    from ..threads import passive_waiting
+
+    passive_waiting()  # before anything imports torch: idle OpenMP threads sleep, not spin
     from ..executors import get_executor
 
-    if test_size < 1:
-        raise NasplugError(f"--test-size must be at least 1, got {test_size}")
-    if batch["batch_size"] < 1:
-        raise NasplugError(f"--batch-size must be at least 1, got {batch['batch_size']}")
-    if workers is not None and workers < 1:
-        raise NasplugError(f"--workers must be at least 1, got {workers}")
     for flag, path in (("--output", output), ("--plot", plot)):
         if path and not Path(path).resolve().parent.is_dir():
             raise NasplugError(f"{flag}: folder {str(Path(path).parent)!r} does not exist")
@@ -89,31 +91,58 @@ def eval_command(predictors: tuple[str, ...], benchmarks: tuple[str, ...], test_
     settings = BatchSettings.from_options(batch)
     if executor is None:
         executor = "ray" if address else "pool" if workers and workers > 1 else "inprocess"
-    runner = get_executor(executor, workers=workers, address=address)
+    runner = get_executor(executor, workers=workers, address=address, threads=threads)
     try:
         runner.start()  # workers boot while this process resolves predictors and loads tables
-        results, tasks = _evaluate(runner, predictors, benchmarks, test_size, settings,
-                                   store=not no_cache, progress=not no_progress)
+        results, tasks, corrupt = _evaluate(runner, predictors, benchmarks, test_size, settings,
+                                            store=not no_cache, progress=not no_progress)
     finally:
         runner.close()
     _report(results, tasks, settings, test_size, output, plot,
-            {"executor": executor, "workers": runner.workers, "cache": not no_cache})
+            {"executor": executor, "workers": runner.workers,
+             "threads": runner.threads or runner.worker_threads,
+             "cache": not no_cache})
+    if corrupt:  # the other tasks' results are printed and saved; the run still fails
+        raise NasplugError(corrupt[0] + (f" (and {len(corrupt) - 1} more corrupt file(s) above)"
+                                         if len(corrupt) > 1 else ""))
 
 
-def _prepare_tasks(benchmarks: tuple[str, ...], settings: BatchSettings) -> list[PreparedTask]:
-    """The tasks to score, each prepared once; a missing table skips a default task."""
+def _is_corrupt(exc: DataError) -> bool:
+    """A file that exists but cannot be used (as opposed to one that is missing)."""
+    if isinstance(exc, CorruptDataError):
+        return True
+    try:
+        from ..tables import CorruptTableError
+    except ImportError:  # pragma: no cover - tables not available
+        return False
+    return isinstance(exc, CorruptTableError)
+
+
+def _prepare_tasks(benchmarks: tuple[str, ...], settings: BatchSettings,
+                   ) -> tuple[list[PreparedTask], list[str]]:
+    """The tasks to score, each prepared once, and the errors of corrupt files.
+
+    Asked for explicitly (``--benchmark``), a task whose table is missing or
+    corrupt is an error. By default a missing table skips its task with one
+    line; a corrupt one is reported (``error: ...``) and the run carries on
+    with the other tasks but fails at the end.
+    """
     from ..evaluation.tasks import installed_tasks, parse_benchmark, prepare_task
 
-    if benchmarks:  # asked for explicitly: a missing table is an error
+    if benchmarks:
         pairs = list(dict.fromkeys(t for b in benchmarks for t in parse_benchmark(b)))
-        return [prepare_task(space, task, settings) for space, task in pairs]
-    prepared = []
+        return [prepare_task(space, task, settings) for space, task in pairs], []
+    prepared, corrupt = [], []
     for space, task in installed_tasks():
         try:
             prepared.append(prepare_task(space, task, settings))
         except DataError as exc:
-            click.echo(f"skipping {space}/{task}: {exc}", err=True)
-    return prepared
+            if _is_corrupt(exc):
+                corrupt.append(f"{space}/{task}: {exc}")
+                click.echo(f"error: {space}/{task}: {exc}", err=True)
+            else:
+                click.echo(f"skipping {space}/{task}: {exc}", err=True)
+    return prepared, corrupt
 
 
 def _runnable(resolved: list[ResolvedPredictor], tasks: list[PreparedTask],
@@ -140,30 +169,34 @@ def _runnable(resolved: list[ResolvedPredictor], tasks: list[PreparedTask],
 
 def _evaluate(runner: Executor, predictors: tuple[str, ...], benchmarks: tuple[str, ...],
               test_size: int, settings: BatchSettings, store: bool, progress: bool,
-              ) -> tuple[list[dict], list[PreparedTask]]:
+              ) -> tuple[list[dict], list[PreparedTask], list[str]]:
     """Resolve, prepare, score: the results of every predictor on every task it can run on."""
     from ..evaluation.predictors import resolve
     from ..evaluation.run import run_task
     from ..store import ScoreStore
 
     resolved = [resolve(p) for p in predictors]
-    tasks = _prepare_tasks(benchmarks, settings)
+    tasks, corrupt = _prepare_tasks(benchmarks, settings)
+    if corrupt and not tasks:
+        raise NasplugError(corrupt[0])
     pairs = _runnable(resolved, tasks)
-    score_store = ScoreStore() if store else False
+    score_store: ScoreStore | bool = ScoreStore() if store else False
     results = []
     try:
         for predictor, task in pairs:
             results.append(run_task(predictor, task, test_size=test_size, executor=runner,
                                     store=score_store, progress=progress))
     except KeyboardInterrupt:
-        kept = "every score computed so far is kept in the score store; rerun to resume" \
-            if score_store else "--no-cache was given, so nothing was kept"
+        kept = (f"the {score_store.written} score(s) computed in this run are kept in the score store "
+                f"{str(score_store.path)!r} ({len(results)} task(s) finished); rerun the same command "
+                "to resume" if isinstance(score_store, ScoreStore)
+                else "--no-cache was given, so nothing was kept")
         click.echo(f"interrupted: {kept}", err=True)
         sys.exit(130)
     finally:
-        if score_store:
+        if isinstance(score_store, ScoreStore):
             score_store.close()
-    return results, tasks
+    return results, tasks, corrupt
 
 
 def _report(results: list[dict], tasks: list[PreparedTask], settings: BatchSettings,
@@ -178,6 +211,7 @@ def _report(results: list[dict], tasks: list[PreparedTask], settings: BatchSetti
                     "tasks": [t.task for t in tasks], "test_size": test_size, "seed": s.seed,
                     "batch_size": s.batch_size, "split": s.split,
                     "executor": run_info["executor"], "workers": run_info["workers"],
+                    "threads": run_info["threads"],
                     "synthetic_data": s.synthetic, "augment": s.augment, "cache": run_info["cache"]}
     if output:
         write_output(results, doc_settings, output)

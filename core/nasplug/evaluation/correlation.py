@@ -6,7 +6,10 @@ Pure functions of two equal-length sequences; no torch, no plugins.
 from __future__ import annotations
 
 import warnings
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence, Union
+
+if TYPE_CHECKING:
+    import numpy as np
 
 from ..errors import NasplugError
 
@@ -14,10 +17,13 @@ from ..errors import NasplugError
 METRICS = ("mae", "rmse", "pearson", "spearman", "kendalltau", "kt_2dec", "kt_1dec",
            "precision_10", "precision_20")
 #: what happens to a failed cell (a predictor error, NaN or inf)
+#: a sequence of numbers or a NumPy array of them
+Values = Union[Sequence[float], "np.ndarray"]
+
 FAILED_POLICY = "excluded from every metric (scores and ground truth of failed cells are dropped)"
 
 
-def precision_at_k(ytest: Sequence[float], test_pred: Sequence[float], k: int) -> float:
+def precision_at_k(ytest: Values, test_pred: Values, k: int) -> float:
     """NASLib's ``precision_k``: overlap of the true and predicted top-k, divided by k.
 
     As in NASLib's ``compute_scores``, an architecture is in the "top k" of a list
@@ -39,7 +45,7 @@ def precision_at_k(ytest: Sequence[float], test_pred: Sequence[float], k: int) -
     return float(np.sum(top_y & top_p) / k)
 
 
-def compute_scores(ytest: Sequence[float], test_pred: Sequence[float]) -> dict:
+def compute_scores(ytest: Values, test_pred: Values) -> dict:
     """NASLib's ``compute_scores``: how well ``test_pred`` ranks ``ytest``.
 
     ``mae`` / ``rmse``: mean absolute / root-mean-square difference of raw score

@@ -167,6 +167,10 @@ class WorkerState:
     """What a worker built for one context: predictor, search space, loader."""
 
     __slots__ = ("predictor", "search_space", "loader", "input_shape")
+    predictor: Any
+    search_space: Any
+    loader: Any
+    input_shape: tuple
 
 
 def worker_state(ctx: JobContext) -> WorkerState:
