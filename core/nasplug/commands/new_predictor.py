@@ -53,7 +53,7 @@ def names_for(name: str) -> dict[str, str]:
 
 PYPROJECT = '''\
 [build-system]
-requires = ["setuptools>=64"]
+requires = ["setuptools>=77"]
 build-backend = "setuptools.build_meta"
 
 [project]
@@ -62,7 +62,21 @@ version = "0.1.0"
 description = "The {name} zero-cost predictor, as a nasplug plugin"
 readme = "README.md"
 requires-python = ">=3.10"
+# SPDX expression + the file shipped with it; Apache-2.0 like nasplug (change both if you like)
+license = "Apache-2.0"
+license-files = ["LICENSE"]
+authors = [{{ name = "Your Name" }}]
+keywords = ["neural architecture search", "zero-cost proxies", "nasplug"]
+classifiers = [
+    "Development Status :: 3 - Alpha",
+    "Intended Audience :: Science/Research",
+    "Programming Language :: Python :: 3",
+    "Topic :: Scientific/Engineering :: Artificial Intelligence",
+]
 dependencies = ["nasplug>=0.1,<1"]
+
+# [project.urls]
+# Source = "https://github.com/you/{dist}"
 
 # This entry point is what makes the package a nasplug plugin: nasplug loads the
 # module it names and calls its hook implementations.
@@ -72,6 +86,14 @@ dependencies = ["nasplug>=0.1,<1"]
 [tool.setuptools.packages.find]
 where = ["src"]
 '''
+
+
+def license_text() -> str:
+    """The Apache-2.0 text written as the new package's LICENSE (shipped with nasplug)."""
+    from importlib.resources import files
+
+    return files("nasplug").joinpath("templates", "Apache-2.0.txt").read_text(encoding="utf-8")
+
 
 INIT = '''\
 """{dist}: the {name} zero-cost predictor for nasplug.
@@ -224,6 +246,7 @@ def render(name: str) -> dict[str, str]:
     pkg = f"src/{n['package']}"
     return {
         "pyproject.toml": PYPROJECT.format(**fields),
+        "LICENSE": license_text(),
         "README.md": README.format(**fields),
         f"{pkg}/__init__.py": INIT.format(**fields),
         f"{pkg}/plugin.py": PLUGIN.format(**fields),
@@ -285,7 +308,8 @@ def write_package(name: str, parent: str | os.PathLike = ".", allow_installed: b
 def new_predictor_command(name: str, parent: str) -> None:
     """Write nasplug-NAME/, a ready-to-install plugin for predictor NAME.
 
-    It holds pyproject.toml (with the nasplug entry point), an import-light
+    It holds pyproject.toml (with the nasplug entry point and an Apache-2.0
+    license, LICENSE beside it), an import-light
     package with a documented, working predictor, a README and tests that run
     nasplug's conformance suite. Nothing is overwritten.
     """
