@@ -129,3 +129,26 @@ def test_cli_bad_input_is_one_line(toy, args, message):
     assert res.exit_code == 1
     lines = [l for l in res.output.splitlines() if l.strip()]
     assert lines[-1].startswith("Error:") and message in lines[-1] and "Traceback" not in res.output
+
+
+def test_reference_scores_do_not_depend_on_which_cells_are_asked_together(toy, tmp_path):
+    """What a search needs: a cell's ensemble score against a fixed reference population."""
+    import nasplug
+    from nasplug.evaluation.predictors import resolve
+    from nasplug.evaluation.settings import BatchSettings
+    from nasplug.evaluation.tasks import prepare_task
+    from nasplug.population import ReferenceScorer, population_context, sample_cells, task_scorer
+    from nasplug.store import ScoreStore
+
+    task = prepare_task("toyspace", "cifar10", BatchSettings())
+    ensemble = resolve("ensemble:toyparams,toygradnorm").instance
+    ctx = population_context(task)
+    reference = sample_cells(ensemble, ctx, 8)
+    others = [a for a in nasplug.get_dataset_api("toyspace", "cifar10").architectures() if a not in reference]
+    with ScoreStore(tmp_path / "s.sqlite") as store:
+        one = ReferenceScorer(ensemble, ctx, reference, task_scorer(task, store=store))
+        together = one.scores(others[:4])
+        two = ReferenceScorer(ensemble, ctx, reference, task_scorer(task, store=store))
+        alone = {c: two.scores([c])[c] for c in reversed(others[:4])}
+    assert together == alone and all(err is None for _, err in together.values())
+    assert all(0 < score <= 1 for score, _ in together.values())  # rank-mean against 9 cells

@@ -153,6 +153,7 @@ class Learned(PopulationPredictor):
     """Gradient-boosted trees on zero-cost features of labelled training cells."""
 
     name = "learned"
+    independent_cells = True
 
     def __init__(self, features: Sequence[Any] = ("all",), train_size: int = DEFAULT_TRAIN_SIZE,
                  encoding: bool = False, model: str = DEFAULT_MODEL, source: str = "nasplug",

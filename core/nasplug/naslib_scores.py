@@ -114,6 +114,7 @@ class NaslibScores(PopulationPredictor):
     """NASLib's stored score of one proxy for the cells of a Suite-Zero file."""
 
     name = "naslib"
+    independent_cells = True
     requires_data = False
 
     def __init__(self, proxy: str = "", file: str | None = None, data_dir: Any = None,

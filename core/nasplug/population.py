@@ -143,6 +143,8 @@ class PopulationPredictor(Predictor):
     population: bool = True
     #: names of the components :meth:`query_components` returns; () = no own per-cell stage
     component_names: tuple[str, ...] = ()
+    #: True when, its extra cells fixed, ``combine`` scores each cell alone (learned, NASLib's scores)
+    independent_cells: bool = False
 
     def members(self) -> Sequence[Predictor]:
         """Predictors whose per-cell score is a component (named by :func:`member_label`)."""
@@ -257,6 +259,17 @@ class PopulationResult:
     sources: list[dict]
 
 
+@dataclass
+class Gathered:
+    """Stage 1's output: the population ready for ``combine``, and what was excluded."""
+
+    population: Population
+    errors: dict[str, str]
+    seconds: dict[str, float]
+    extra: list[str]
+    sources: list[dict]
+
+
 def score_population(predictor: PopulationPredictor, context: PopulationContext,
                      cells: Sequence[str], scorer: Scorer) -> PopulationResult:
     """Components of ``cells`` (and the predictor's extra cells), then ``combine``.
@@ -266,8 +279,35 @@ def score_population(predictor: PopulationPredictor, context: PopulationContext,
     ``errors`` with the reason; so is a cell ``combine`` gives no finite score.
     """
     cells = [str(c) for c in dict.fromkeys(cells)]
+    g = gather_components(predictor, context, cells, scorer)
+    population, errors = g.population, g.errors
+    scores: dict[str, float] = {}
+    if population.cells:
+        combined = predictor.combine(population)
+        for c in population.cells:
+            value = combined.get(c)
+            value = float(value) if value is not None else math.nan
+            if math.isfinite(value):
+                scores[c] = value
+            else:
+                errors.setdefault(c, f"combine gave {'no score' if c not in combined else value}")
+    return PopulationResult(
+        scores=scores, errors={c: errors[c] for c in cells if c in errors},
+        seconds={c: g.seconds[c] for c in cells}, extra=population.extra,
+        n_extra_failed=len(g.extra) - len(population.extra), describe=predictor.describe(),
+        sources=g.sources)
+
+
+def gather_components(predictor: PopulationPredictor, context: PopulationContext,
+                      cells: Sequence[str], scorer: Scorer,
+                      extra: Sequence[str] | None = None) -> Gathered:
+    """Stage 1 of :func:`score_population`: every component of ``cells`` and of the extra
+    cells (``extra``, default ``predictor.extra_cells(context, cells)``), nothing combined."""
+    cells = [str(c) for c in dict.fromkeys(cells)]
     asked = set(cells)
-    extra = [str(c) for c in dict.fromkeys(predictor.extra_cells(context, cells)) if str(c) not in asked]
+    if extra is None:
+        extra = predictor.extra_cells(context, cells)
+    extra = [str(c) for c in dict.fromkeys(extra) if str(c) not in asked]
     everything = cells + extra
     components: dict[str, dict[str, float]] = {c: {} for c in everything}
     errors: dict[str, str] = {}
@@ -341,20 +381,7 @@ def score_population(predictor: PopulationPredictor, context: PopulationContext,
     ok_extra = tuple(c for c in extra if c not in errors)
     population = Population(ok_cells, ok_extra, {c: components[c] for c in ok_cells + ok_extra},
                             tuple(names), context)
-    scores: dict[str, float] = {}
-    if ok_cells:
-        combined = predictor.combine(population)
-        for c in ok_cells:
-            value = combined.get(c)
-            value = float(value) if value is not None else math.nan
-            if math.isfinite(value):
-                scores[c] = value
-            else:
-                fail(c, f"combine gave {'no score' if c not in combined else value}")
-    return PopulationResult(
-        scores=scores, errors={c: errors[c] for c in cells if c in errors},
-        seconds={c: seconds[c] for c in cells}, extra=ok_extra,
-        n_extra_failed=len(extra) - len(ok_extra), describe=predictor.describe(), sources=sources)
+    return Gathered(population, errors, seconds, extra, sources)
 
 
 # -- inside nasplug eval ----------------------------------------------------------
@@ -497,6 +524,61 @@ def run_population_task(resolved: Any, task: Any, *, test_size: int, executor: A
     return out
 
 
+# -- per-cell scores against a fixed reference (search) ---------------------------------
+
+class ReferenceScorer:
+    """Per-cell scores of a population predictor, each against one fixed reference population.
+
+    Where scores must be per cell (a search asks for a few cells at a time and
+    keeps each score), cell ``c`` is scored as in the population
+    ``reference + [c]``: the components of ``reference`` (a fixed, seeded sample
+    of labelled cells, e.g. :func:`sample_cells`) are computed once, so a cell's
+    score never depends on which other cells were asked for, or when. Extra
+    cells (a learned predictor's training cells) are drawn once, outside the
+    reference. Members go through ``scorer`` (store and executor), so each
+    cell is scored once per member however often it is asked for.
+    """
+
+    def __init__(self, predictor: PopulationPredictor, context: PopulationContext,
+                 reference: Sequence[str], scorer: Scorer) -> None:
+        self.predictor, self.context, self.scorer = predictor, context, scorer
+        self.reference = [str(c) for c in dict.fromkeys(reference)]
+        self.extra = [str(c) for c in predictor.extra_cells(context, self.reference)]
+        self._done: dict[str, tuple[float | None, str | None]] = {}
+
+    def scores(self, cells: Sequence[str]) -> dict[str, tuple[float | None, str | None]]:
+        """``{cell: (score, None) or (None, error)}`` for ``cells``."""
+        cells = [str(c) for c in dict.fromkeys(cells)]
+        todo = [c for c in cells if c not in self._done]
+        if todo:
+            ref = set(self.reference)
+            extra = [c for c in self.extra if c not in set(todo)]
+            g = gather_components(self.predictor, self.context,
+                                  self.reference + [c for c in todo if c not in ref], self.scorer, extra=extra)
+            base = tuple(r for r in self.reference if r not in g.errors)
+            if getattr(self.predictor, "independent_cells", False):  # one combine (one fit) for all
+                ok = tuple(c for c in todo if c not in g.errors and c not in set(base))
+                population = Population(base + ok, g.population.extra, g.population.components,
+                                        g.population.names, self.context)
+                combined = self.predictor.combine(population)
+                for c in todo:
+                    value = combined.get(c)
+                    good = c not in g.errors and value is not None and math.isfinite(float(value))
+                    self._done[c] = (float(value), None) if good else (None, g.errors.get(c, f"combine gave {value}"))
+                return {c: self._done[c] for c in cells}
+            for c in todo:
+                if c in g.errors:
+                    self._done[c] = (None, g.errors[c])
+                    continue
+                members = base if c in ref else base + (c,)
+                population = Population(members, g.population.extra, g.population.components,
+                                        g.population.names, self.context)
+                value = self.predictor.combine(population).get(c)
+                ok = value is not None and math.isfinite(float(value))
+                self._done[c] = (float(value), None) if ok else (None, f"combine gave {value}")
+        return {c: self._done[c] for c in cells}
+
+
 # -- names on the command line -----------------------------------------------------
 
 def split_spec(value: str) -> tuple[str, list[str], dict[str, str]] | None:
@@ -586,6 +668,6 @@ def from_spec(value: str, **defaults: Any) -> Predictor | None:
 
 
 __all__ = ["CellOutcome", "Population", "PopulationContext", "PopulationPredictor",
-           "PopulationResult", "KINDS", "apply_defaults", "run_population_task", "task_scorer", "cell_components", "from_spec", "has_own_components",
+           "PopulationResult", "ReferenceScorer", "Gathered", "gather_components", "KINDS", "apply_defaults", "run_population_task", "task_scorer", "cell_components", "from_spec", "has_own_components",
            "is_population_predictor", "member_label", "parse_rest", "score_population",
            "split_spec"]
