@@ -254,3 +254,67 @@ def test_registered_through_the_plugin():
     registry = nasplug.get_registry()
     for name in ("svhn", "ninapro", "scifar100"):
         assert registry.get("datasets", name) is nbd.DATASET_CLASSES[name]
+
+
+# -- SVHN download (torchvision's code against a local server: tests never reach the internet) ---
+def _serve(folder):
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    handler.log_message = lambda *a, **k: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def _point_svhn_at(monkeypatch, base_url, md5s):
+    from torchvision.datasets import SVHN
+
+    table = {split: [f"{base_url}/{name}", name, md5s.get(split, "0" * 32)]
+             for split, name in formats.SVHN_FILES.items()}
+    monkeypatch.setattr(SVHN, "split_list", table)
+
+
+def test_download_svhn_puts_checked_files_in_place(tmp_path, monkeypatch):
+    import hashlib
+
+    served = tmp_path / "served"
+    served.mkdir()
+    write_svhn(served)
+    md5s = {s: hashlib.md5((served / n).read_bytes()).hexdigest() for s, n in formats.SVHN_FILES.items()}
+    server = _serve(served)
+    try:
+        _point_svhn_at(monkeypatch, f"http://127.0.0.1:{server.server_port}", md5s)
+        data = tmp_path / "data"
+        ds = get_dataset("svhn", data_dir=data, download=True)
+        x, _ = ds.get_batch(3, seed=0)
+    finally:
+        server.shutdown()
+    assert x.shape == (3, 3, 32, 32)
+    assert sorted(p.name for p in data.iterdir()) == sorted(formats.SVHN_FILES.values())
+
+
+def test_download_svhn_without_network_is_one_line_and_leaves_nothing(tmp_path, monkeypatch):
+    _point_svhn_at(monkeypatch, "http://127.0.0.1:9", {})  # discard port: connection refused
+    data = tmp_path / "data"
+    with pytest.raises(DataError) as err:
+        get_dataset("svhn", data_dir=data, download=True).get_batch(2, seed=0)
+    assert "downloading SVHN train_32x32.mat failed" in str(err.value) and "\n" not in str(err.value)
+    assert list(data.iterdir()) == []
+
+
+def test_download_svhn_with_a_bad_checksum_leaves_nothing(tmp_path, monkeypatch):
+    served = tmp_path / "served"
+    served.mkdir()
+    write_svhn(served)
+    server = _serve(served)
+    try:
+        _point_svhn_at(monkeypatch, f"http://127.0.0.1:{server.server_port}", {})  # wrong MD5s
+        data = tmp_path / "data"
+        with pytest.raises(DataError, match="downloading SVHN train_32x32.mat failed"):
+            get_dataset("svhn", data_dir=data, download=True).get_batch(2, seed=0)
+    finally:
+        server.shutdown()
+    assert list(data.iterdir()) == []
