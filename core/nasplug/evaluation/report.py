@@ -71,8 +71,9 @@ def format_table(results: list[dict]) -> str:
 
 def write_plot(results: list[dict], path: str) -> None:
     """Predicted score against ground truth, one panel per predictor x task (PNG)."""
-    import matplotlib
+    from ..extras import require
 
+    matplotlib = require("matplotlib", "plot", "--plot")  # one line naming nasplug[plot] when missing
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np

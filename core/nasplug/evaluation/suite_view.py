@@ -98,8 +98,9 @@ def _heatmap(ax: Any, matrix: list[list[float | None]], rows: list[str], cols: l
 
 def write_suite_plot(results: list[dict], path: str) -> None:
     """One PNG: the proxies x tasks Spearman heatmap beside the proxy-to-proxy correlation."""
-    import matplotlib
+    from ..extras import require
 
+    matplotlib = require("matplotlib", "plot", "--plot")  # one line naming nasplug[plot] when missing
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 

@@ -1,0 +1,40 @@
+"""Optional dependencies: a missing extra is one line naming `pip install 'nasplug[extra]'`."""
+
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from nasplug.errors import NasplugError
+from nasplug.extras import MissingExtraError, require
+
+
+@pytest.mark.parametrize("module,extra", [("torchvision.datasets", "download"), ("matplotlib", "plot"),
+                                          ("ray", "ray")])
+def test_missing_extra_names_it(monkeypatch, module, extra):
+    monkeypatch.setitem(sys.modules, module.split(".")[0], None)  # as if not installed
+    with pytest.raises(MissingExtraError) as info:
+        require(module)
+    message = str(info.value)
+    assert isinstance(info.value, NasplugError) and "\n" not in message
+    assert f"pip install 'nasplug[{extra}]'" in message
+
+
+def test_present_module_is_returned():
+    import json
+
+    assert require("json") is json
+
+
+def test_fetch_and_plot_without_their_extras_are_one_line(monkeypatch, tmp_path):
+    from nasplug.cli import cli
+    from nasplug.evaluation.report import write_plot
+
+    monkeypatch.setitem(sys.modules, "torchvision", None)
+    res = CliRunner().invoke(cli, ["data", "fetch", "cifar10", "--data-dir", str(tmp_path / "d")])
+    lines = res.stderr.strip().splitlines()
+    assert res.exit_code == 1 and len(lines) == 1 and "pip install 'nasplug[download]'" in lines[0]
+    assert not (tmp_path / "d").exists()
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(MissingExtraError, match=r"--plot needs matplotlib.*nasplug\[plot\]"):
+        write_plot([], str(tmp_path / "x.png"))
