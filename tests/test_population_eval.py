@@ -152,3 +152,17 @@ def test_reference_scores_do_not_depend_on_which_cells_are_asked_together(toy, t
         alone = {c: two.scores([c])[c] for c in reversed(others[:4])}
     assert together == alone and all(err is None for _, err in together.values())
     assert all(0 < score <= 1 for score, _ in together.values())  # rank-mean against 9 cells
+
+
+def test_python_api_naslib_evaluator_takes_population_names_and_instances(toy):
+    import nasplug
+    from nasplug.ensemble import Ensemble
+    from nasplug.evaluators import ZeroCostPredictorEvaluator
+
+    for predictor in ("ensemble:toyparams,toygradnorm:combine=geometric",
+                      Ensemble(["toyparams", "toygradnorm"], combine="geometric")):
+        evaluator = ZeroCostPredictorEvaluator(predictor, test_size=8, use_cache=False)
+        evaluator.adapt_search_space(nasplug.get_search_space("toyspace", dataset="cifar10"))
+        r = evaluator.evaluate()[-1]
+        assert r["predictor"] == "ensemble:toyparams,toygradnorm:combine=geometric"
+        assert r["population"]["combine"] == "geometric" and r["n_scored"] == 8

@@ -42,6 +42,8 @@ MODELS = {
     "lightgbm": ("lightgbm", "LightGBM's gradient-boosted trees"),
 }
 DEFAULT_MODEL = "xgboost"
+#: the extra that installs each model's library (``nasplug[learned]``; LightGBM is not in it)
+_EXTRA = {"xgboost": "learned", "hgb": "learned"}
 #: NASLib's XGBoost defaults (naslib/predictors/trees/xgb.py), shared by every model here
 MAX_DEPTH, LEARNING_RATE, ROUNDS = 6, 0.3, 500
 _TRUE = {"yes", "true", "1", "on"}
@@ -76,7 +78,7 @@ def make_model(name: str, seed: int):
     if name not in MODELS:
         raise NasplugError(f"learned: unknown model {name!r}; valid: {', '.join(MODELS)}")
     module = MODELS[name][0]
-    require(module, "learned", f"the learned predictor's model={name}")
+    require(module, _EXTRA.get(name), f"the learned predictor's model={name}")
     if name == "xgboost":
         import xgboost
 
@@ -166,7 +168,7 @@ class Learned(PopulationPredictor):
             raise NasplugError(f"learned: unknown model {model!r}; valid: {', '.join(MODELS)}")
         from .extras import require
 
-        require(MODELS[model][0], "learned", f"the learned predictor (model={model})")
+        require(MODELS[model][0], _EXTRA.get(model), f"the learned predictor (model={model})")
         self.model = model
         self.source = source
         self.file = file
