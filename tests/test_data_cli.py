@@ -214,7 +214,8 @@ def test_import_copies_a_valid_file_where_the_benchmark_finds_it(tmp_path, nb201
     res = run("import", str(nb201_sample), "--data-dir", str(data))
     assert res.exit_code == 0, res.stderr
     dest = data / "naslib" / "zc_nasbench201.json"
-    assert dest.read_bytes() == nb201_sample.read_bytes() and leftovers(data) == ["naslib", "naslib/zc_nasbench201.json"]
+    assert dest.read_bytes() == nb201_sample.read_bytes()
+    assert leftovers(data) == ["naslib", "naslib/zc_nasbench201.json"]
     assert "cifar10: 491" in res.stdout
     api = NasBench201Benchmark("cifar100", data_dir=data)
     assert api.zc_path == dest and api.default_metric is nasplug.Metric.VAL_ACCURACY

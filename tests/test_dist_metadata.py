@@ -34,8 +34,8 @@ def test_metadata_is_complete(dist):
     where = dist_id(dist)
     requires = [Requirement(r) for r in meta["build-system"]["requires"]]
     tools = {r.name: r for r in requires}
-    assert "setuptools" in tools and any(Version("77") in s or s.operator == ">=" and Version(s.version) >= Version("77")
-                                         for s in tools["setuptools"].specifier), \
+    floor = [s for s in tools["setuptools"].specifier if s.operator == ">="] if "setuptools" in tools else []
+    assert floor and Version(floor[0].version) >= Version("77"), \
         f"{where}: build-system must require setuptools>=77 (PEP 639 license fields)"
     for field in ("name", "version", "description", "readme", "requires-python"):
         assert project.get(field), f"{where}: [project] {field} is missing"

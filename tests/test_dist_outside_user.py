@@ -87,7 +87,8 @@ def test_wheels_hold_the_packaged_data_and_complete_metadata(outside):
         assert not any("imagenet" in n.lower() or "zc_" in n for n in data_files), (name, data_files)
         if name == "nasplug":
             assert "nasplug/py.typed" in names
-            assert {"nasplug/data/samples/cifar10_train_sample.npz", "nasplug/data/samples/cifar100_sample.npz"} <= set(names)
+            samples = {"nasplug/data/samples/cifar10_train_sample.npz", "nasplug/data/samples/cifar100_sample.npz"}
+            assert samples <= set(names)
             assert "Requires-Dist: torch>=2.1" in meta and "Requires-Dist: torchvision" in meta
             assert "Requires-Dist: torchvision>=0.16; extra == \"download\"" in meta
             requires = [line.split(";")[0] for line in meta.splitlines() if line.startswith("Requires-Dist")]

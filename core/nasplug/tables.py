@@ -145,7 +145,7 @@ class TableSource:
         if self.packaged:
             node = _resource(self.package, self.resource)
             try:  # an installed package is a folder: its file's size and time tell a rewrite apart
-                stat = os.stat(os.fspath(node))  # type: ignore[arg-type]
+                stat = os.stat(os.fspath(node))
                 stamp: tuple = (stat.st_size, stat.st_mtime_ns)
             except (TypeError, OSError):  # inside a zip: fixed for the process
                 stamp = ()

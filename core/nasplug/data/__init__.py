@@ -19,10 +19,9 @@ from __future__ import annotations
 
 from .cifar import CIFAR10_MEAN, CIFAR10_STD, CIFAR100_MEAN, CIFAR100_STD, Cifar10Dataset, Cifar100Dataset
 from .contract import SPLITS, Dataset
-from .images import _IMAGE_CACHE, ImageClassificationDataset, _Images
 from .imagenet16 import IMAGENET16_CLASSES, IMAGENET16_MEAN, IMAGENET16_STD, ImageNet16Dataset
+from .images import _IMAGE_CACHE, ImageClassificationDataset
 from .loaders import augment_option, get_dataset, get_train_val_loaders
-from .official import _ArrayUnpickler, _hwc_from_rows, _read_batch_file
 
 BUILTIN_DATASETS: list = [Cifar10Dataset, Cifar100Dataset, ImageNet16Dataset]
 

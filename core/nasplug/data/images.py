@@ -30,6 +30,7 @@ from typing import Any
 from ..errors import DataError
 from .contract import SPLITS, Dataset
 
+
 class _Images:
     """Decoded images of one split: uint8 NHWC ``x``, int64 ``y``, a description."""
 

@@ -50,8 +50,3 @@ def hwc_from_rows(data, side: int):
     arr = np.asarray(data, dtype=np.uint8)
     return np.ascontiguousarray(arr.reshape(-1, 3, side, side).transpose(0, 2, 3, 1))
 
-
-# names of the single-module layout
-_ArrayUnpickler = ArrayUnpickler
-_read_batch_file = read_batch_file
-_hwc_from_rows = hwc_from_rows
