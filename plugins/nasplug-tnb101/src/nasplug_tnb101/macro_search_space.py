@@ -151,6 +151,14 @@ class TransBench101SearchSpaceMacro(Graph):
         self._chain = (ops[0], tuple(ops[1:-1]), ops[-1])
         return self
 
+    def feature_modules(self) -> list[nn.Module]:
+        """The encoder's stages in call order (stem, then every residual block): the feature
+        maps stage-wise proxies (AZ-NAS) read; the task decoder is not a backbone stage."""
+        if self._chain is None:
+            self.parse()
+        stem, blocks, _ = self._chain
+        return [stem, *blocks]
+
     def _encode(self, x: torch.Tensor) -> torch.Tensor:
         stem, blocks, _ = self._chain
         x = stem(x)
