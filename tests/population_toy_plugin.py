@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import nasplug
 from nasplug import hookimpl
 from nasplug.population import PopulationPredictor
 

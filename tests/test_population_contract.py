@@ -6,8 +6,14 @@ import sqlite3
 import pytest
 
 from nasplug.errors import NasplugError
-from nasplug.population import (CellOutcome, PopulationContext, PopulationPredictor,
-                                cell_components, score_population, split_spec)
+from nasplug.population import (
+    CellOutcome,
+    PopulationContext,
+    PopulationPredictor,
+    cell_components,
+    score_population,
+    split_spec,
+)
 from nasplug.store import ScoreStore, StoreKey
 
 KEY = StoreKey("az_nas", "0.1.0+abc", "nasbench201/cifar10", 0, "bs=64;split=train;data=npz")

@@ -9,7 +9,6 @@ from click.testing import CliRunner
 @pytest.fixture
 def ptoy(toy):
     import population_toy_plugin
-
     from nasplug.plugins import get_plugin_manager
 
     population_toy_plugin.install(get_plugin_manager())
@@ -127,7 +126,7 @@ def test_cli_names_settings_and_json(toy, tmp_path):
 def test_cli_bad_input_is_one_line(toy, args, message):
     res = run(*args, "--benchmark", "toybench/cifar10")
     assert res.exit_code == 1
-    lines = [l for l in res.output.splitlines() if l.strip()]
+    lines = [line for line in res.output.splitlines() if line.strip()]
     assert lines[-1].startswith("Error:") and message in lines[-1] and "Traceback" not in res.output
 
 

@@ -4,7 +4,6 @@ The NAS-Bench-201 cases read NASLib's real Suite-Zero sample from ../shared/data
 and need no scoring: members come from NASLib's stored scores.
 """
 
-import itertools
 import json
 import os
 import random

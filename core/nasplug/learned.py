@@ -132,8 +132,8 @@ def one_hot(codes: Sequence[Sequence[int]]):
     """One column per (position, value) seen in ``codes``: the categorical ops as 0/1."""
     import numpy as np
 
-    codes = np.asarray(codes, dtype=int)
-    columns = [(codes[:, j] == v) for j in range(codes.shape[1]) for v in np.unique(codes[:, j])]
+    table = np.asarray(codes, dtype=int)
+    columns = [(table[:, j] == v) for j in range(table.shape[1]) for v in np.unique(table[:, j])]
     return np.stack(columns, axis=1).astype(float) if columns else np.zeros((len(codes), 0))
 
 
@@ -157,8 +157,8 @@ class Learned(PopulationPredictor):
     name = "learned"
     independent_cells = True
 
-    def __init__(self, features: Sequence[Any] = ("all",), train_size: int = DEFAULT_TRAIN_SIZE,
-                 encoding: bool = False, model: str = DEFAULT_MODEL, source: str = "nasplug",
+    def __init__(self, features: Sequence[Any] = ("all",), train_size: int | str = DEFAULT_TRAIN_SIZE,
+                 encoding: bool | str = False, model: str = DEFAULT_MODEL, source: str = "nasplug",
                  file: str | None = None, data_dir: Any = None, method_type: str | None = None) -> None:
         from .ensemble import resolve_members
 
@@ -181,7 +181,7 @@ class Learned(PopulationPredictor):
             raise NasplugError("learned: name the features, e.g. learned:all or learned:synflow,jacov")
         if self._all and source == "nasplug":
             self.features = all_per_cell_predictors()
-        self._members = None if self._all and source == "naslib" else resolve_members(
+        self._members: list | None = None if self._all and source == "naslib" else resolve_members(
             self.features, source=source, file=file, data_dir=data_dir, what="learned")
         self.requires_data = self._members is None or any(
             getattr(m, "requires_data", True) for m in self._members)
@@ -190,7 +190,7 @@ class Learned(PopulationPredictor):
 
     def spec(self) -> str:
         features = "all" if self._all else ",".join(
-            getattr(m, "proxy", None) or member_label(m) for m in self._members)
+            getattr(m, "proxy", None) or member_label(m) for m in self._members or ())
         options = [f"train-size={self.train_size}", f"encoding={'yes' if self.encoding else 'no'}",
                    f"model={self.model}"]
         if self.source != "nasplug":
@@ -199,7 +199,7 @@ class Learned(PopulationPredictor):
             options.append(f"file={self.file}")
         return f"learned:{features}:{','.join(options)}"
 
-    def _resolve_naslib_all(self, context: PopulationContext) -> None:
+    def _resolve_naslib_all(self, context: PopulationContext) -> list:
         if self._members is None:
             from .ensemble import resolve_members
             from .naslib_scores import file_proxies
@@ -207,6 +207,7 @@ class Learned(PopulationPredictor):
             self.features = file_proxies(context, self.file)
             self._members = resolve_members(self.features, source="naslib", file=self.file,
                                             data_dir=self.data_dir, what="learned")
+        return self._members
 
     def members(self) -> Sequence[Any]:
         if self._members is None:
@@ -215,8 +216,8 @@ class Learned(PopulationPredictor):
         return self._members
 
     def candidate_cells(self, context):
-        self._resolve_naslib_all(context)
-        sets = [m.candidate_cells(context) for m in self._members if hasattr(m, "candidate_cells")]
+        members = self._resolve_naslib_all(context)
+        sets = [m.candidate_cells(context) for m in members if hasattr(m, "candidate_cells")]
         sets = [set(s) for s in sets if s is not None]
         if not sets:
             return None
@@ -237,7 +238,7 @@ class Learned(PopulationPredictor):
         return random.Random(f"learned-train:{context.seed}").sample(pool, self.train_size)
 
     def _features(self, population: Population, cells: Sequence[str]):
-        X = population.matrix(cells, [member_label(m) for m in self._members])
+        X = population.matrix(cells, [member_label(m) for m in self.members()])
         if not self.encoding:
             return X, None
         codes = [compact_encoding(population.context.search_space, c) for c in cells]

@@ -62,7 +62,6 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from .errors import NasplugError
 from .predictor import Predictor
 
-
 # -- the contract ----------------------------------------------------------------
 
 @dataclass
@@ -324,7 +323,7 @@ def gather_components(predictor: PopulationPredictor, context: PopulationContext
             raise NasplugError(f"{predictor_label(predictor)}: member {label!r} given twice")
         names.append(label)
         if is_population_predictor(member):
-            sub = score_population(member, context, everything, scorer)
+            sub = score_population(member, context, everything, scorer)  # type: ignore[arg-type]
             for c in everything:
                 if c in sub.scores:
                     components[c][label] = sub.scores[c]
@@ -563,8 +562,10 @@ class ReferenceScorer:
                 combined = self.predictor.combine(population)
                 for c in todo:
                     value = combined.get(c)
-                    good = c not in g.errors and value is not None and math.isfinite(float(value))
-                    self._done[c] = (float(value), None) if good else (None, g.errors.get(c, f"combine gave {value}"))
+                    if c not in g.errors and value is not None and math.isfinite(float(value)):
+                        self._done[c] = (float(value), None)
+                    else:
+                        self._done[c] = (None, g.errors.get(c, f"combine gave {value}"))
                 return {c: self._done[c] for c in cells}
             for c in todo:
                 if c in g.errors:
@@ -574,8 +575,10 @@ class ReferenceScorer:
                 population = Population(members, g.population.extra, g.population.components,
                                         g.population.names, self.context)
                 value = self.predictor.combine(population).get(c)
-                ok = value is not None and math.isfinite(float(value))
-                self._done[c] = (float(value), None) if ok else (None, f"combine gave {value}")
+                if value is not None and math.isfinite(float(value)):
+                    self._done[c] = (float(value), None)
+                else:
+                    self._done[c] = (None, f"combine gave {value}")
         return {c: self._done[c] for c in cells}
 
 
@@ -606,7 +609,9 @@ def parse_rest(kind: str, rest: str, defaults: Mapping[str, Any] | None,
 
     An option outside ``allowed`` is a one-line :class:`NasplugError`.
     """
-    _, members, options = split_spec(f"{kind}:{rest}")
+    parts = split_spec(f"{kind}:{rest}")
+    assert parts is not None  # the text has a ':'
+    _, members, options = parts
     for key, value in (defaults or {}).items():
         key = key.replace("_", "-")
         if value is not None and key not in options:
@@ -640,7 +645,8 @@ def apply_defaults(values: Sequence[str], **options: Any) -> tuple[str, ...]:
     for value in values:
         parts = split_spec(value) if isinstance(value, str) else None
         takes = CLI_OPTIONS.get(parts[0], ()) if parts else ()
-        extra = [f"{k}={options[k]}" for k in takes if k in options and k not in parts[2]]
+        given = parts[2] if parts else {}
+        extra = [f"{k}={options[k]}" for k in takes if k in options and k not in given]
         used.update(k for k in takes if k in options)
         if extra:
             kind, _, rest = value.partition(":")
@@ -667,7 +673,7 @@ def from_spec(value: str, **defaults: Any) -> Predictor | None:
     return factory(value.partition(":")[2], **defaults)
 
 
-__all__ = ["CellOutcome", "Population", "PopulationContext", "PopulationPredictor",
-           "PopulationResult", "ReferenceScorer", "Gathered", "gather_components", "KINDS", "apply_defaults", "run_population_task", "task_scorer", "cell_components", "from_spec", "has_own_components",
-           "is_population_predictor", "member_label", "parse_rest", "score_population",
-           "split_spec"]
+__all__ = ["CellOutcome", "Gathered", "KINDS", "Population", "PopulationContext", "PopulationPredictor",
+           "PopulationResult", "ReferenceScorer", "apply_defaults", "cell_components", "from_spec",
+           "gather_components", "has_own_components", "is_population_predictor", "member_label",
+           "parse_rest", "run_population_task", "score_population", "split_spec", "task_scorer"]
