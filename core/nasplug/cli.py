@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
+import sys
 
 import click
 
@@ -62,8 +64,21 @@ def cli() -> None:
     """nasplug: evaluate zero-cost NAS proxies on NAS benchmarks, with plugins."""
 
 
+#: the exit status of a run stopped by Ctrl-C (SIGINT), as shells report it
+INTERRUPTED = 130
+
+
 def main(argv=None) -> None:
-    cli.main(args=argv, prog_name="nasplug")
+    try:
+        cli.main(args=argv, prog_name="nasplug")
+    except SystemExit as exc:
+        if exc.code == INTERRUPTED:
+            # Ctrl-C: what was computed is committed and the store is closed, so skip the
+            # interpreter's teardown, which takes seconds once torch is loaded on a busy machine.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(INTERRUPTED)
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover

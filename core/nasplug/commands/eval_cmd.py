@@ -19,6 +19,9 @@ from ..evaluation.report import _clean, format_table, write_output, write_plot  
 from ..evaluation.settings import BatchSettings
 from ..evaluation.tasks import parse_benchmark as _parse_benchmark  # noqa: F401
 
+#: exit status after Ctrl-C (nasplug.cli.INTERRUPTED)
+INTERRUPTED = 130
+
 if TYPE_CHECKING:
     from ..evaluation.predictors import ResolvedPredictor
     from ..evaluation.tasks import PreparedTask
@@ -96,6 +99,9 @@ def eval_command(predictors: tuple[str, ...], benchmarks: tuple[str, ...], test_
         runner.start()  # workers boot while this process resolves predictors and loads tables
         results, tasks, corrupt = _evaluate(runner, predictors, benchmarks, test_size, settings,
                                             store=not no_cache, progress=not no_progress)
+    except KeyboardInterrupt:  # before scoring started (scoring interrupts are handled in _evaluate)
+        click.echo("interrupted before any architecture was scored; nothing to keep", err=True)
+        sys.exit(INTERRUPTED)
     finally:
         runner.close()
     _report(results, tasks, settings, test_size, output, plot,
@@ -192,7 +198,7 @@ def _evaluate(runner: Executor, predictors: tuple[str, ...], benchmarks: tuple[s
                 "to resume" if isinstance(score_store, ScoreStore)
                 else "--no-cache was given, so nothing was kept")
         click.echo(f"interrupted: {kept}", err=True)
-        sys.exit(130)
+        sys.exit(INTERRUPTED)
     finally:
         if isinstance(score_store, ScoreStore):
             score_store.close()
