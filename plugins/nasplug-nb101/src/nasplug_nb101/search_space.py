@@ -60,6 +60,8 @@ class NasBench101SearchSpace(Graph):
         super().__init__(name="makrograph")
         self.dataset = dataset
         self.num_classes = NUM_CLASSES
+        #: (C, H, W) of one CIFAR-10 image: what data-free proxies score on
+        self.input_shape = INPUT_SHAPE[1:]
         self.device = device
         self.cell_spec: S.Cell | None = None
         self._built = False
