@@ -249,3 +249,28 @@ def test_import_refuses_malformed_or_mismatched_files_in_one_line(tmp_path, name
     assert message in one_error_line(run("import", str(src), "--data-dir", str(data)))
     assert leftovers(data) == []
     assert "not found" in one_error_line(run("import", str(tmp_path / "missing.json"), "--data-dir", str(data)))
+
+
+def test_corrupt_packaged_table_fails_eval_and_report_in_one_line(tmp_path, monkeypatch):
+    """A damaged installation (the plugin's packaged table) is one line naming the plugin to reinstall."""
+    from nasplug_nb201 import benchmark
+
+    pkg = tmp_path / "site" / "broken_nb201_data"
+    (pkg / "data").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    good = (Path(benchmark.__file__).parent / "data" / "nb201.csv.gz").read_bytes()
+    (pkg / "data" / "nb201.csv.gz").write_bytes(good[: len(good) // 2])  # a truncated install
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    monkeypatch.setattr(benchmark, "PACKAGE", "broken_nb201_data")
+    empty = tmp_path / "data"
+    empty.mkdir()
+    ev = CliRunner().invoke(cli, ["eval", "--predictor", "params", "--benchmark", "nasbench201/cifar10",
+                                  "--data-dir", str(empty), "--test-size", "2", "--no-cache"])
+    line = one_error_line(ev)
+    assert "corrupt NAS-Bench-201 table (packaged copy in nasplug-nb201" in line
+    assert "pip install --force-reinstall nasplug-nb201" in line
+    report = run("--json", "--data-dir", str(empty))
+    assert report.exit_code == 1
+    task = _task(json.loads(report.stdout), "nasbench201/cifar10")
+    assert task["corrupt"] is True and "force-reinstall" in task["error"]
+    assert leftovers(empty) == []
