@@ -156,113 +156,125 @@ def _as_naslib(values):
     return [NASLIB_FAILURE_SCORE if v is None else v for v in values]
 
 
+class Section:
+    """One list of cells to score: a search space and task, the proxies, the batch size."""
+
+    def __init__(self, name, dataset, keys, proxies, space, data, batch_size, spec=ast.literal_eval):
+        self.name, self.dataset, self.keys, self.proxies = name, dataset, list(keys), tuple(proxies)
+        self.space, self.data, self.batch_size, self.spec = space, data, batch_size, spec
+        self.scores = {p: [] for p in self.proxies}
+        self.failures: dict = {}
+
+
+def score_round_robin(sections, store: Store, args, label: str) -> None:
+    """Cell i of every section, then cell i + 1, ...: stopping after ``--max-minutes``
+    leaves the same seeded prefix of each section scored."""
+    predictors = {p: nasplug.get_predictor(p) for p in PROXIES}
+    start = time.time()
+    longest = max(len(s.keys) for s in sections)
+    for i in range(longest):
+        if args.max_minutes and time.time() - start > 60 * args.max_minutes:
+            print(f"  {label}: stopped after {args.max_minutes} min at cell {i}", file=sys.stderr)
+            break
+        for sec in sections:
+            if i >= len(sec.keys):
+                continue
+            key = sec.keys[i]
+
+            def graph_fn(sec=sec, key=key, i=i):
+                torch.manual_seed(args.seed * 100003 + i)
+                return build(sec.space, sec.spec(key))
+            s = score_cell(store, sec.name, sec.dataset, key, graph_fn,
+                           lambda sec=sec, i=i: sec.data.get_batch(sec.batch_size, seed=args.seed * 100003 + i),
+                           sec.proxies, predictors, sec.failures)
+            for p in sec.proxies:
+                sec.scores[p].append(s[p])
+        store.save()
+        if (i + 1) % 10 == 0:
+            print(f"  {label}: {i + 1}/{longest} cells per section, {time.time() - start:.0f} s, "
+                  f"load {os.getloadavg()[0]:.1f}", file=sys.stderr, flush=True)
+
+
+def _reasons(sec, p):
+    return sorted(set(r.split(": ", 1)[1] for r in sec.failures.get(p, [])))[:3]
+
+
 def run_faithfulness(args, store: Store) -> dict:
     ddir = data_dir()
     base = json.loads((ddir / "naslib" / "zc_nasbench201_sample.json").read_text())["nasbench201"]
     extra = json.loads((ddir / "naslib" / "zc_extra_sample.json").read_text())
-    predictors = {p: nasplug.get_predictor(p) for p in PROXIES}
-    result: dict = {}
+    sections = []
     for dataset in args.faith_datasets.split(","):
         space = nasplug.get_search_space("nasbench201", dataset=dataset)
         data = load_dataset(dataset)
         bs = batch_size_for(dataset, NB201_BATCH)
-        for section, cells, proxies in (
-                ("faith201", base[dataset], ("l2_norm", "plain", "epe_nas")),
-                ("faith201zen", extra[f"nasbench201/{dataset}/zen"], ("zen",))):
-            ours, failures, start = {p: [] for p in proxies}, {}, time.time()
+        for name, cells, proxies in (("faith201", base[dataset], ("l2_norm", "plain", "epe_nas")),
+                                     ("faith201zen", extra[f"nasbench201/{dataset}/zen"], ("zen",))):
             keys = list(cells)[:args.faith_cells] if args.faith_cells else list(cells)
-            for i, key in enumerate(keys):
-                def graph_fn(key=key, i=i):
-                    torch.manual_seed(args.seed * 100003 + i)
-                    return build(space, ast.literal_eval(key))
-                s = score_cell(store, section, dataset, key, graph_fn,
-                               lambda i=i: data.get_batch(bs, seed=args.seed * 100003 + i),
-                               proxies, predictors, failures)
-                for p in proxies:
-                    ours[p].append(s[p])
-                store.save()
-                if (i + 1) % 50 == 0:
-                    print(f"  {section} {dataset}: {i + 1}/{len(keys)} cells, {time.time() - start:.0f} s",
-                          file=sys.stderr, flush=True)
-            for p in proxies:
-                theirs = [cells[k][p] for k in keys]
-                acc = [cells[k]["val_accuracy"] for k in keys]
-                mine = _as_naslib(ours[p])
-                row = {"cells": len(keys), "rho_vs_naslib": _rho(mine, theirs),
-                       "threshold": FAITH_THRESHOLD.get(p), "failed": sum(v is None for v in ours[p]),
-                       "naslib_failed": sum(t == NASLIB_FAILURE_SCORE for t in theirs),
-                       "rho_vs_val_ours": _rho(mine, acc), "rho_vs_val_naslib": _rho(theirs, acc),
-                       "reasons": sorted(set(r.split(": ", 1)[1] for r in failures.get(p, [])))[:3]}
-                if p == "epe_nas":
-                    row["same_failed_cells"] = [v is None for v in ours[p]] == [t == NASLIB_FAILURE_SCORE
-                                                                              for t in theirs]
-                if p == "plain":
-                    ok = [(m, t) for m, t in zip(ours[p], theirs) if m is not None and t != 0]
-                    row.update(positive_ours=sum(m > 0 for m, _ in ok) / len(ok),
-                               positive_naslib=sum(t > 0 for _, t in ok) / len(ok),
-                               median_abs_ours=statistics.median(abs(m) for m, _ in ok),
-                               median_abs_naslib=statistics.median(abs(t) for _, t in ok),
-                               median_ratio_abs=statistics.median(abs(m) / abs(t) for m, t in ok))
-                result.setdefault(p, {})[dataset] = row
-    # nwot on NASLib's NAS-Bench-301 cells
+            sec = Section(name, dataset, keys, proxies, space, data, bs)
+            sec.reference = cells
+            sections.append(sec)
     cells = extra["nasbench301/cifar10/nwot"]
     keys = list(cells)[:args.faith_cells] if args.faith_cells else list(cells)
-    space = nasplug.get_search_space("nasbench301", dataset="cifar10")
-    data = load_dataset("cifar10")
-    ours, failures, start = [], {}, time.time()
-    for i, key in enumerate(keys):
-        def graph_fn(key=key, i=i):
-            torch.manual_seed(args.seed * 100003 + i)
-            return build(space, ast.literal_eval(key))
-        s = score_cell(store, "faith301", "cifar10", key, graph_fn,
-                       lambda i=i: data.get_batch(NB301_BATCH, seed=args.seed * 100003 + i),
-                       ("nwot",), predictors, failures)
-        ours.append(s["nwot"])
-        store.save()
-        if (i + 1) % 25 == 0:
-            print(f"  faith301 nwot: {i + 1}/{len(keys)} cells, {time.time() - start:.0f} s",
-                  file=sys.stderr, flush=True)
-    theirs = [cells[k]["nwot"] for k in keys]
-    result["nwot"] = {"nasbench301/cifar10": {
-        "cells": len(keys), "rho_vs_naslib": _rho(_as_naslib(ours), theirs), "threshold": FAITH_THRESHOLD["nwot"],
-        "failed": sum(v is None for v in ours),
-        "median_ours": statistics.median(v for v in ours if v is not None),
-        "median_naslib": statistics.median(theirs)}}
+    sec = Section("faith301", "cifar10", keys, ("nwot",), nasplug.get_search_space("nasbench301", dataset="cifar10"),
+                  load_dataset("cifar10"), NB301_BATCH)
+    sec.reference = cells
+    sections.append(sec)
+    score_round_robin(sections, store, args, "faithfulness")
+
+    result: dict = {}
+    for sec in sections:
+        for p in sec.proxies:
+            n = len(sec.scores[p])
+            keys = sec.keys[:n]
+            theirs = [sec.reference[k][p] for k in keys]
+            mine = _as_naslib(sec.scores[p])
+            row = {"cells": n, "rho_vs_naslib": _rho(mine, theirs), "threshold": FAITH_THRESHOLD.get(p),
+                   "failed": sum(v is None for v in sec.scores[p]),
+                   "naslib_failed": sum(t == NASLIB_FAILURE_SCORE for t in theirs), "reasons": _reasons(sec, p),
+                   "batch": sec.batch_size}
+            if "val_accuracy" in sec.reference[keys[0]]:
+                acc = [sec.reference[k]["val_accuracy"] for k in keys]
+                row.update(rho_vs_val_ours=_rho(mine, acc), rho_vs_val_naslib=_rho(theirs, acc))
+            ok = [(m, t) for m, t in zip(sec.scores[p], theirs) if m is not None and t not in (0, NASLIB_FAILURE_SCORE)]
+            row.update(median_ours=statistics.median(m for m, _ in ok), median_naslib=statistics.median(t for _, t in ok),
+                       median_ratio=statistics.median(m / t for m, t in ok))
+            if p == "epe_nas":
+                row["same_failed_cells"] = [v is None for v in sec.scores[p]] == [t == NASLIB_FAILURE_SCORE
+                                                                                for t in theirs]
+            if p == "plain":
+                row.update(positive_ours=sum(m > 0 for m, _ in ok) / len(ok),
+                           positive_naslib=sum(t > 0 for _, t in ok) / len(ok),
+                           median_abs_ours=statistics.median(abs(m) for m, _ in ok),
+                           median_abs_naslib=statistics.median(abs(t) for _, t in ok),
+                           median_ratio_abs=statistics.median(abs(m) / abs(t) for m, t in ok))
+            space = "nasbench301/" if sec.name == "faith301" else ""
+            result.setdefault(p, {})[space + sec.dataset] = row
     return result
 
 
 def run_quality(args, store: Store) -> dict:
-    predictors = {p: nasplug.get_predictor(p) for p in PROXIES}
-    result: dict = {}
+    sections = []
     for dataset in args.quality_datasets.split(","):
         api = nasplug.get_dataset_api("nasbench201", dataset, data_dir=data_dir())
         torch.manual_seed(args.seed)  # the stem, residual blocks and head every cell shares
         space = nasplug.get_search_space("nasbench201", dataset=dataset)
-        data = load_dataset(dataset)
-        bs = batch_size_for(dataset, NB201_BATCH)
         cells = random.Random(args.seed).sample(api.architectures(Metric.TEST_ACCURACY), args.quality)
-        scores, failures, acc, start = {p: [] for p in PROXIES}, {}, [], time.time()
-        for i, arch in enumerate(cells):
-            def graph_fn(arch=arch, i=i):
-                torch.manual_seed(args.seed * 100003 + i)
-                return build(space, arch)
-            s = score_cell(store, "quality", dataset, arch, graph_fn,
-                           lambda i=i: data.get_batch(bs, seed=args.seed * 100003 + i),
-                           PROXIES, predictors, failures)
-            for p in PROXIES:
-                scores[p].append(s[p])
-            acc.append(api.query(arch, Metric.TEST_ACCURACY))
-            store.save()
-            if (i + 1) % 25 == 0:
-                print(f"  quality {dataset}: {i + 1}/{len(cells)} cells, {time.time() - start:.0f} s",
-                      file=sys.stderr, flush=True)
+        sec = Section("quality", dataset, cells, PROXIES, space, load_dataset(dataset),
+                      batch_size_for(dataset, NB201_BATCH), spec=lambda key: key)
+        sec.api = api
+        sections.append(sec)
+    score_round_robin(sections, store, args, "quality")
+    result: dict = {}
+    for sec in sections:
         for p in PROXIES:
-            rho = _rho(_as_naslib(scores[p]), acc)
-            naslib = NASLIB_RHO[p][dataset]
-            result.setdefault(p, {})[dataset] = {
-                "cells": len(cells), "batch": bs, "rho": rho, "naslib_rho": naslib, "diff": rho - naslib,
-                "failed": sum(v is None for v in scores[p]),
-                "reasons": sorted(set(r.split(": ", 1)[1] for r in failures.get(p, [])))[:3]}
+            n = len(sec.scores[p])
+            acc = [sec.api.query(arch, Metric.TEST_ACCURACY) for arch in sec.keys[:n]]
+            rho = _rho(_as_naslib(sec.scores[p]), acc)
+            naslib = NASLIB_RHO[p][sec.dataset]
+            result.setdefault(p, {})[sec.dataset] = {
+                "cells": n, "batch": sec.batch_size, "rho": rho, "naslib_rho": naslib, "diff": rho - naslib,
+                "failed": sum(v is None for v in sec.scores[p]), "reasons": _reasons(sec, p)}
     return result
 
 
@@ -320,6 +332,7 @@ def print_report(out: dict) -> None:
         for p, rows in out["faithfulness"].items():
             for ds, row in rows.items():
                 line = f"  {p:<8} {ds:<20} {row['cells']:>4} cells  rho {row['rho_vs_naslib']:.3f}"
+                line += f"  median ours {row['median_ours']:.4g} / NASLib {row['median_naslib']:.4g}"
                 if row.get("threshold"):
                     line += f" (>= {row['threshold']})"
                 line += f"  failed {row['failed']}"
@@ -333,14 +346,13 @@ def print_report(out: dict) -> None:
                              f" median ratio {row['median_ratio_abs']:.2f}")
                 if "same_failed_cells" in row:
                     line += f"  same failed cells: {row['same_failed_cells']}"
-                if "median_ours" in row:
-                    line += f"  median ours {row['median_ours']:.1f}, NASLib {row['median_naslib']:.1f}"
                 print(line)
     if out.get("quality"):
         print("Quality: Spearman rho vs NAS-Bench-201 test accuracy (NASLib: vs validation accuracy)")
         for p, rows in out["quality"].items():
             print(f"  {p:<8} " + "  ".join(
-                f"{ds} {r['rho']:+.3f} (NASLib {r['naslib_rho']:+.2f}, {r['diff']:+.3f}, {r['failed']} failed)"
+                f"{ds} {r['rho']:+.3f} (NASLib {r['naslib_rho']:+.2f}, {r['diff']:+.3f}; {r['cells']} cells, "
+                f"{r['failed']} failed)"
                 for ds, r in rows.items()))
     if out.get("speed"):
         s = out["speed"]
@@ -363,6 +375,8 @@ def main(argv=None) -> int:
     parser.add_argument("--speed-batch", type=int, default=64)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max-minutes", type=float, default=0,
+                        help="stop scoring after this long and report the cells scored (0: no limit)")
     parser.add_argument("--store", default="results-naslib-proxies-scores.json")
     parser.add_argument("--fresh", action="store_true", help="ignore the stored scores")
     parser.add_argument("--json", help="also write the results to this JSON file")

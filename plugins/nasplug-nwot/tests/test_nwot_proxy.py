@@ -46,7 +46,26 @@ class WithLeaky(nn.Module):
         return self.fc(self.act(self.conv(x)).flatten(1))
 
 
-@pytest.mark.parametrize("make", [tiny_classifier, tiny_autoencoder, WithLeaky])
+class SharedInput(nn.Module):
+    """One tensor feeds two ReLUs (a NAS-Bench-201 node feeding two ReLU-Conv-BN edges),
+    then an in-place ReLU changes a tensor a later ReLU reads again."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.a, self.b = nn.ReLU(), nn.ReLU()
+        self.c = nn.ReLU(inplace=True)
+        self.fc = nn.Linear(4 * 64, 10)
+
+    def forward(self, x):
+        h = self.conv(x) - 0.1
+        y = self.a(h) + self.b(h)
+        h2 = h * 1.0
+        self.c(h2)          # in place: h2's version changes
+        return self.fc((y + self.a(h2)).flatten(1))
+
+
+@pytest.mark.parametrize("make", [tiny_classifier, tiny_autoencoder, WithLeaky, SharedInput])
 def test_nwot_matches_naslib(make):
     model = make()
     x, y = tiny_batch(n=6)
