@@ -152,6 +152,12 @@ def test_reference_scores_do_not_depend_on_which_cells_are_asked_together(toy, t
     assert together == alone and all(err is None for _, err in together.values())
     assert all(0 < score <= 1 for score, _ in together.values())  # rank-mean against 9 cells
 
+    from nasplug.population import reference_scores
+
+    oracle = reference_scores(resolve("ensemble:toyparams,toygradnorm"), task, store=False, reference_size=8)
+    got = oracle(others[:3])  # the shape a search's proxy oracle returns: arch -> (score, seconds)
+    assert set(got) == set(others[:3]) and all(isinstance(v[0], float) for v in got.values())
+
 
 def test_python_api_naslib_evaluator_takes_population_names_and_instances(toy):
     import nasplug

@@ -582,6 +582,26 @@ class ReferenceScorer:
         return {c: self._done[c] for c in cells}
 
 
+def reference_scores(resolved: Any, task: Any, *, executor: Any = None, store: Any = None,
+                     reference_size: int = 100) -> Callable[[Sequence[str]], dict[str, tuple[float | None, float]]]:
+    """For a search's proxy oracle: ``scores(archs) -> {arch: (score or None, seconds)}`` of a
+    population predictor on a prepared task, each cell against the same seeded reference
+    population of ``reference_size`` labelled cells (:class:`ReferenceScorer`)."""
+    predictor = resolved.instance
+    context = population_context(task)
+    labelled = predictor.candidate_cells(context)
+    pool = context.labelled_cells() if labelled is None else list(labelled)
+    import random
+
+    reference = random.Random(f"reference:{context.seed}").sample(pool, min(int(reference_size), len(pool)))
+    scorer = ReferenceScorer(predictor, context, reference, task_scorer(task, executor=executor, store=store))
+
+    def scores(archs: Sequence[str]) -> dict[str, tuple[float | None, float]]:
+        return {a: (score, 0.0) for a, (score, _error) in scorer.scores(archs).items()}
+
+    return scores
+
+
 # -- names on the command line -----------------------------------------------------
 
 def split_spec(value: str) -> tuple[str, list[str], dict[str, str]] | None:
@@ -676,4 +696,4 @@ def from_spec(value: str, **defaults: Any) -> Predictor | None:
 __all__ = ["CellOutcome", "Gathered", "KINDS", "Population", "PopulationContext", "PopulationPredictor",
            "PopulationResult", "ReferenceScorer", "apply_defaults", "cell_components", "from_spec",
            "gather_components", "has_own_components", "is_population_predictor", "member_label",
-           "parse_rest", "run_population_task", "score_population", "split_spec", "task_scorer"]
+           "parse_rest", "reference_scores", "run_population_task", "score_population", "split_spec", "task_scorer"]
