@@ -24,7 +24,7 @@ def get_search_space(name: str, dataset: str | None = None, **kwargs: Any):
 def find_benchmark_class(search_space: str):
     """The benchmark class for a search-space (or benchmark) name."""
     registry = get_registry()
-    if search_space in registry.entries["benchmarks"]:
+    if search_space in registry.names("benchmarks"):
         return registry.get("benchmarks", search_space)
     for name in registry.names("benchmarks"):
         cls = registry.get("benchmarks", name)

@@ -261,11 +261,10 @@ def _installed_provider(name: str) -> str | None:
     try:
         from ..plugins import get_registry
 
-        entries = get_registry().entries["predictors"]
+        registry = get_registry()
     except Exception:  # a broken environment must not stop scaffolding
         return None
-    entry = entries.get(name)
-    return entry.provider if entry is not None else None
+    return registry.entry("predictors", name).provider if name in registry.names("predictors") else None
 
 
 def write_package(name: str, parent: str | os.PathLike = ".", allow_installed: bool = False) -> Path:
