@@ -279,9 +279,43 @@ class ProxyOracle:
     def name(self) -> str:
         return self.resolved.name
 
+    @property
+    def population(self) -> bool:
+        """Whether scores are relative to the cells scored together (an ensemble)."""
+        from .population import is_population_predictor
+
+        return is_population_predictor(self.resolved.instance)
+
+    def _population_scores(self, archs: list[str]) -> dict[str, tuple[float | None, float]]:
+        """A population predictor's scores of ``archs``, combined over exactly these cells.
+
+        Members are scored (or read from the store) under their own keys, as
+        ``nasplug eval`` does; the combination is never cached, since it depends on
+        the cells compared. Predictors that learn from other cells' ground truth
+        are refused: a search would get those labels without paying for them.
+        """
+        from .population import population_context, score_population, task_scorer
+
+        context = population_context(self.task)
+        extra = list(self.resolved.instance.extra_cells(context, archs))
+        if extra:
+            raise NasplugError(f"{self.name} learns from the ground truth of {len(extra)} other "
+                               "cells, which a search would read without paying queries; search "
+                               "with a zero-cost predictor or an ensemble of them")
+        stats: list = []
+        result = score_population(self.resolved.instance, context, archs,
+                                  task_scorer(self.task, executor=self.executor,
+                                              store=self.store or False, stats=stats))
+        for item in stats:
+            self.computed += int(item.get("computed", 0))
+            self.reused += int(item.get("from_store", 0))
+        return {a: (result.scores.get(a), result.seconds.get(a, 0.0)) for a in archs}
+
     def scores(self, archs: Iterable[str]) -> dict[str, tuple[float | None, float]]:
         """``arch -> (score or None for a failed cell, seconds it took)`` for every arch."""
         archs = list(dict.fromkeys(archs))
+        if self.population:
+            return self._population_scores(archs)
         todo = [a for a in archs if a not in self._memory]
         if todo and self.store:
             for arch, stored in self.store.lookup(self.key, todo).items():
@@ -410,6 +444,12 @@ class SearchBudget:
         if len(new) > self.proxy_left:
             raise BudgetExhausted(f"proxy budget of {self.max_proxy} evaluations: "
                                   f"{len(new)} asked, {self.proxy_left} left")
+        if getattr(self.oracle, "population", False):  # combined over exactly these cells
+            combined = self.oracle.scores(archs)
+            for arch in new:
+                self._scored[arch] = combined[arch][0]
+                self.proxy_seconds += combined[arch][1]
+            return [-math.inf if combined[a][0] is None else float(combined[a][0]) for a in archs]
         if new:
             for arch, (score, seconds) in self.oracle.scores(new).items():
                 self._scored[arch] = score

@@ -157,3 +157,31 @@ def test_killed_search_resumes_without_rescoring(data_env, tmp_path):
                 for rec in json.loads(path.read_text())["runs"][0]["records"]]
 
     assert choices(out) == choices(fresh)
+
+
+def test_ensembles_search_and_learned_predictors_are_refused(data_env, tmp_path):
+    from nasplug.store import ScoreStore
+
+    res = run("--strategy", "proxy-top:n=6", "--predictor", "ensemble:params,flops", *BENCH,
+              "--queries", "4", "--seeds", "1", "--no-progress")
+    assert res.exit_code == 0, res.output
+    assert "ensemble:params,flops" in res.stdout
+    with ScoreStore() as store:  # members are scored under their own keys, as nasplug eval does
+        names = {row[0] for row in store._conn.execute("SELECT DISTINCT predictor FROM scores")}
+    assert names == {"params", "flops"}
+    res = run("--strategy", "proxy-top:n=6", "--predictor", "learned:params,flops", *BENCH,
+              "--queries", "4", "--seeds", "1", "--no-progress")
+    assert res.exit_code == 1 and "without paying queries" in res.stderr
+
+
+def test_every_executor_gives_the_same_trajectory(data_env, tmp_path):
+    args = ("--strategy", "ae-warmup:n=6,population=3,sample_size=2", "--predictor", "params",
+            *BENCH, "--queries", "6", "--seeds", "2", "--no-cache", "--no-progress")
+    outs = []
+    for extra in ((), ("--workers", "2")):
+        out = tmp_path / f"r{len(outs)}.json"
+        res = run(*args, *extra, "--output", str(out))
+        assert res.exit_code == 0, res.output
+        outs.append([[(t["arch"], t["value"], t["proxy_evals"]) for t in rec["trajectory"]]
+                     for rec in json.loads(out.read_text())["runs"][0]["records"]])
+    assert outs[0] == outs[1]
