@@ -80,6 +80,8 @@ def measure(args) -> None:
             except Exception as exc:  # a proxy that cannot start: reported, not fatal
                 print(f"{name}: cannot construct ({type(exc).__name__}: {exc})", file=sys.stderr)
         for index, arch in enumerate(archs):
+            if index < args.start:
+                continue
             todo = [n for n in predictors if arch not in entry["scores"].get(n, {})]
             if not todo:
                 continue
@@ -140,14 +142,31 @@ def _combined(name, scores, cells):
     return [combined[c] if isinstance(s, dict) else s for c, s in zip(cells, scores)]
 
 
+def _merge(paths) -> dict:
+    """The result files as one: per task, the union of cells and proxies."""
+    merged = {"runs": [], "tasks": {}}
+    for path in paths:
+        data = _load(path)
+        merged["runs"].extend(data["runs"])
+        for task, entry in data["tasks"].items():
+            into = merged["tasks"].setdefault(task, {"truth": {}, "scores": {}, "seconds": {}, "build_s": {}})
+            into["truth"].update(entry["truth"])
+            into["build_s"].update(entry["build_s"])
+            into["synthetic"] = entry.get("synthetic")
+            for key in ("scores", "seconds"):
+                for name, values in entry[key].items():
+                    into[key].setdefault(name, {}).update(values)
+    return merged
+
+
 def report(paths) -> None:
     from scipy.stats import spearmanr
 
-    for path in paths:
-        data = _load(path)
-        for run in data["runs"]:
-            print(f"# run {run['start']} .. {run.get('end')}: load average {run['load_start']} -> "
-                  f"{run.get('load_end')}, batch {run['batch_size']}, resolution {run.get('resolution')}")
+    data = _merge(paths)
+    for run in data["runs"]:
+        print(f"# run {run['start']} .. {run.get('end')}: load average {run['load_start']} -> "
+              f"{run.get('load_end')}, batch {run['batch_size']}, resolution {run.get('resolution')}")
+    if True:
         for task, entry in data["tasks"].items():
             builds = list(entry["build_s"].values())
             print(f"\n{task}: {len(entry['truth'])} cells, build+parse median "
@@ -173,6 +192,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--resolution", type=int, default=None, help="TransNAS-Bench-101 input side")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--start", type=int, default=0,
+                        help="skip the first cells of the sample (run a second process on a later part)")
     parser.add_argument("--budget-s", type=float, default=540.0, help="stop starting new cells after this")
     parser.add_argument("--out", default="bench_new_spaces.json")
     parser.add_argument("--report", nargs="*", help="print the table of these result files and exit")
