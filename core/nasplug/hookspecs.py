@@ -12,15 +12,31 @@ hook implementation just the arguments it names), so old plugins keep working.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import pluggy
+
+if TYPE_CHECKING:  # the types only; importing them here would import torch
+    from .benchmark import Benchmark
+    from .data import Dataset
+    from .executors import Executor
+    from .graph import Graph
+    from .lazy import LazyClass
+    from .predictor import Predictor
+
+#: What each hook's ``register`` callback accepts: the class itself, or a
+#: :class:`nasplug.LazyClass` standing in for it until first use.
+RegisterSearchSpace = Callable[["type[Graph] | LazyClass"], None]
+RegisterBenchmark = Callable[["type[Benchmark] | LazyClass"], None]
+RegisterPredictor = Callable[["type[Predictor] | LazyClass"], None]
+RegisterDataset = Callable[["type[Dataset] | LazyClass"], None]
+RegisterExecutor = Callable[["type[Executor] | LazyClass"], None]
 
 hookspec = pluggy.HookspecMarker("nasplug")
 
 
 @hookspec
-def register_search_spaces(register: Callable[[type], None]) -> None:
+def register_search_spaces(register: RegisterSearchSpace) -> None:
     """Register search-space classes.
 
     Each class has ``name`` (e.g. ``"nasbench201"``), ``datasets`` (the dataset or
@@ -30,7 +46,7 @@ def register_search_spaces(register: Callable[[type], None]) -> None:
 
 
 @hookspec
-def register_benchmarks(register: Callable[[type], None]) -> None:
+def register_benchmarks(register: RegisterBenchmark) -> None:
     """Register benchmark (ground-truth) classes.
 
     Each class has ``name``, ``search_space`` (the search-space name whose
@@ -41,7 +57,7 @@ def register_benchmarks(register: Callable[[type], None]) -> None:
 
 
 @hookspec
-def register_predictors(register: Callable[[type], None]) -> None:
+def register_predictors(register: RegisterPredictor) -> None:
     """Register predictor classes (subclasses of :class:`nasplug.Predictor`).
 
     ``name`` is the predictor's short name (the ``--predictor`` value) and is
@@ -60,7 +76,7 @@ def register_predictors(register: Callable[[type], None]) -> None:
 
 
 @hookspec
-def register_datasets(register: Callable[[type], None]) -> None:
+def register_datasets(register: RegisterDataset) -> None:
     """Register dataset classes that give image batches for a benchmark task.
 
     Each class has ``name`` (the dataset/task name, e.g. ``"cifar10"``) and
@@ -69,7 +85,7 @@ def register_datasets(register: Callable[[type], None]) -> None:
 
 
 @hookspec
-def register_executors(register: Callable[[type], None]) -> None:
+def register_executors(register: RegisterExecutor) -> None:
     """Register executor classes that decide where scoring runs.
 
     Each class has ``name`` (e.g. ``"inprocess"``, ``"pool"``, ``"ray"``) and maps
