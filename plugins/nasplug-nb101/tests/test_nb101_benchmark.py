@@ -181,3 +181,22 @@ def test_pool_executor_gives_the_in_process_scores(nb101_data_dir, monkeypatch):
     assert [c["arch"] for c in pooled["cells"]] == [c["arch"] for c in inproc["cells"]]
     assert pooled["full_testpred"] == pytest.approx(inproc["full_testpred"], rel=1e-4)
     assert inproc["n_failed"] == 0
+
+
+def test_ray_executor_gives_the_in_process_scores(nb101_data_dir, monkeypatch):
+    ray = pytest.importorskip("ray", reason="Ray is an optional extra: pip install 'nasplug[ray]'")
+    monkeypatch.setenv("NASPLUG_DATA", str(nb101_data_dir))
+    monkeypatch.setenv("RAY_USAGE_STATS_ENABLED", "0")
+    from nasplug.evaluators import evaluate_task
+    from nasplug.executors import get_executor
+
+    opts = dict(test_size=2, batch_size=4, store=False)
+    inproc = evaluate_task("grad_norm", "nasbench101", "cifar10", **opts)
+    executor = get_executor("ray", workers=2)
+    try:
+        remote = evaluate_task("grad_norm", "nasbench101", "cifar10", executor=executor, **opts)
+    finally:
+        executor.close()
+    assert not ray.is_initialized()
+    assert [c["arch"] for c in remote["cells"]] == [c["arch"] for c in inproc["cells"]]
+    assert remote["full_testpred"] == pytest.approx(inproc["full_testpred"], rel=1e-4)
