@@ -80,8 +80,6 @@ class Benchmark:
         ``origin`` ("packaged" or "user"), ``location``, ``rows``, ``sha256`` (reads them)."""
         from pathlib import Path
 
-        from .tables import TableSource
-
         files: list[dict[str, Any]] = []
         for table in self.table_sources():
             files.append({"role": "table", **table.info()})

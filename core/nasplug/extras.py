@@ -33,7 +33,7 @@ def require(module: str, extra: str | None = None, purpose: str | None = None) -
         top = module.split(".")[0]
         known_extra, known_purpose = EXTRAS.get(top, (None, None))
         extra = extra or known_extra
-        purpose = purpose or known_purpose or f"this feature"
+        purpose = purpose or known_purpose or "this feature"
         if getattr(exc, "name", top) not in (top, module):
             raise  # the package is there but one of its own imports failed: show it as it is
         install = f"pip install 'nasplug[{extra}]'" if extra else f"pip install {top}"

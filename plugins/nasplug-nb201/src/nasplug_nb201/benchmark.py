@@ -20,7 +20,6 @@ against validation accuracy), else TEST_ACCURACY.
 
 from __future__ import annotations
 
-import csv
 import math
 import os
 from pathlib import Path

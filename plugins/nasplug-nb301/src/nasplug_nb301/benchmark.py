@@ -21,7 +21,6 @@ other cell can be queried through the official NAS-Bench-301 surrogate when the
 
 from __future__ import annotations
 
-import csv
 import math
 import os
 from pathlib import Path

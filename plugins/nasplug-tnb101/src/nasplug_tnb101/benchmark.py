@@ -27,7 +27,6 @@ autoencoder        SSIM                                  ``valid_ssim``
 
 from __future__ import annotations
 
-import csv
 import math
 import os
 from pathlib import Path
