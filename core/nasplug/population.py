@@ -424,6 +424,8 @@ def _score_components(resolved: Any, task: Any, cells: Sequence[str], executor: 
     from .executors import InProcessExecutor
     from .store import StoreKey
 
+    if resolved.requires_data:  # a task without images: one line, as for an ordinary predictor
+        task.require_images(resolved.name)
     key = StoreKey(resolved.name, resolved.version, task.task, task.settings.seed, task.batch_key())
     cells = list(dict.fromkeys(cells))
     found = store.lookup_components(key, cells) if store else {}
