@@ -62,6 +62,12 @@ if TYPE_CHECKING:
               help="Prepare train batches as NASLib's training loader does (random crop of the "
                    "zero-padded image, horizontal flip), as NASLib's published scores were computed.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.option("--device", default="cpu", show_default=True, metavar="cpu|cuda|cuda:N|auto",
+              callback=lambda ctx, param, value: _device_name(value),
+              help="Where models and batches are put (auto: the first GPU if there is one).")
+@click.option("--shared-passes/--separate-passes", default=True, show_default=True,
+              help="Score all zero-cost proxies of a cell together, sharing forward and backward "
+                   "passes (same scores up to float rounding), or each on its own.")
 @click.option("--combine", default=None, metavar="RULE",
               help="ensemble:A,B,... predictors: rank-mean (default), geometric or vote.")
 @click.option("--train-size", type=int, default=None,
@@ -72,7 +78,7 @@ def eval_command(predictors: tuple[str, ...], benchmarks: tuple[str, ...], test_
                  workers: int | None, threads: int | None, executor: str | None, address: str | None,
                  output: str | None, plot: str | None, no_cache: bool, no_progress: bool,
                  combine: str | None, train_size: int | None, encoding: bool | None,
-                 **batch: Any) -> None:
+                 shared_passes: bool, **batch: Any) -> None:
     """Evaluate predictors on benchmark tasks: Kendall tau, Spearman and NASLib's other metrics.
 
     Scores are cached in a SQLite store in the cache directory ($NASPLUG_CACHE), so a
@@ -91,6 +97,10 @@ def eval_command(predictors: tuple[str, ...], benchmarks: tuple[str, ...], test_
     predictors = apply_defaults(predictors, combine=combine, train_size=train_size,
                                 encoding=None if encoding is None else "yes" if encoding else "no")
     batch["synthetic"] = batch.pop("synthetic_data")
+    from ..devices import resolve_device
+
+    batch["device"] = str(resolve_device(batch["device"]))
+    predictors = expand_all(predictors)
     settings = BatchSettings.from_options(batch)
     if executor is None:
         executor = "ray" if address else "pool" if workers and workers > 1 else "inprocess"
@@ -98,7 +108,8 @@ def eval_command(predictors: tuple[str, ...], benchmarks: tuple[str, ...], test_
     try:
         runner.start()  # workers boot while this process resolves predictors and loads tables
         results, tasks, corrupt = _evaluate(runner, predictors, benchmarks, test_size, settings,
-                                            store=not no_cache, progress=not no_progress)
+                                            store=not no_cache, progress=not no_progress,
+                                            shared_passes=shared_passes)
     except KeyboardInterrupt:  # before scoring started (scoring interrupts are handled in _evaluate)
         click.echo("interrupted before any architecture was scored; nothing to keep", err=True)
         sys.exit(INTERRUPTED)
@@ -111,6 +122,56 @@ def eval_command(predictors: tuple[str, ...], benchmarks: tuple[str, ...], test_
     if corrupt:  # the other tasks' results are printed and saved; the run still fails
         raise NasplugError(corrupt[0] + (f" (and {len(corrupt) - 1} more corrupt file(s) above)"
                                          if len(corrupt) > 1 else ""))
+
+
+def _device_name(value: str) -> str:
+    """``--device`` checked as a usage error (exit 2); whether the GPU exists is checked later."""
+    from ..devices import check_device_name
+
+    try:
+        return check_device_name(value)
+    except NasplugError as exc:
+        raise click.BadParameter(str(exc).split("; ", 1)[-1]) from None
+
+
+def expand_all(predictors: tuple[str, ...]) -> tuple[str, ...]:
+    """``all`` stands for every installed predictor (registry order), in place, without repeats."""
+    if "all" not in predictors:
+        return predictors
+    from ..plugins import get_registry
+
+    installed = get_registry().names("predictors")
+    expanded = [n for p in predictors for n in (installed if p == "all" else [p])]
+    return tuple(dict.fromkeys(expanded))
+
+
+def _score_pairs(pairs: list[tuple[ResolvedPredictor, PreparedTask]], runner: Executor, test_size: int,
+                 store: Any, progress: bool, shared_passes: bool, done: list[dict]) -> None:
+    """Score every pair into ``done`` (in the order of ``pairs``); with ``shared_passes``, the
+    zero-cost proxies of one task are scored together (:mod:`nasplug.evaluation.together`)."""
+    from ..evaluation.run import run_task
+    from ..evaluation.together import run_together, shares_passes
+
+    by_pair: dict[int, dict] = {}
+    groups: dict[int, list[int]] = {}  # id(task) -> indices of its shareable pairs
+    for i, (predictor, task) in enumerate(pairs):
+        if shared_passes and shares_passes(predictor):
+            groups.setdefault(id(task), []).append(i)
+    together = {i for members in groups.values() if len(members) > 1 for i in members}
+    for i, (predictor, task) in enumerate(pairs):
+        if i in by_pair:
+            pass
+        elif i in together:
+            members = groups[id(task)]
+            for j, result in zip(members, run_together([pairs[j][0] for j in members], task,
+                                                       test_size=test_size, executor=runner,
+                                                       store=store, progress=progress)):
+                by_pair[j] = result
+        else:
+            by_pair[i] = run_task(predictor, task, test_size=test_size, executor=runner, store=store,
+                                  progress=progress)
+        while len(done) in by_pair:  # keep ``done`` in pair order as results arrive
+            done.append(by_pair[len(done)])
 
 
 def _is_corrupt(exc: DataError) -> bool:
@@ -175,10 +236,9 @@ def _runnable(resolved: list[ResolvedPredictor], tasks: list[PreparedTask],
 
 def _evaluate(runner: Executor, predictors: tuple[str, ...], benchmarks: tuple[str, ...],
               test_size: int, settings: BatchSettings, store: bool, progress: bool,
-              ) -> tuple[list[dict], list[PreparedTask], list[str]]:
+              shared_passes: bool = True) -> tuple[list[dict], list[PreparedTask], list[str]]:
     """Resolve, prepare, score: the results of every predictor on every task it can run on."""
     from ..evaluation.predictors import resolve
-    from ..evaluation.run import run_task
     from ..store import ScoreStore
 
     resolved = [resolve(p) for p in predictors]
@@ -187,11 +247,9 @@ def _evaluate(runner: Executor, predictors: tuple[str, ...], benchmarks: tuple[s
         raise NasplugError(corrupt[0])
     pairs = _runnable(resolved, tasks)
     score_store: ScoreStore | bool = ScoreStore() if store else False
-    results = []
+    results: list[dict] = []
     try:
-        for predictor, task in pairs:
-            results.append(run_task(predictor, task, test_size=test_size, executor=runner,
-                                    store=score_store, progress=progress))
+        _score_pairs(pairs, runner, test_size, score_store, progress, shared_passes, results)
     except KeyboardInterrupt:
         kept = (f"the {score_store.written} score(s) computed in this run are kept in the score store "
                 f"{str(score_store.path)!r} ({len(results)} task(s) finished); rerun the same command "
@@ -210,12 +268,18 @@ def _report(results: list[dict], tasks: list[PreparedTask], settings: BatchSetti
     from ..evaluation.report import notes
 
     click.echo(format_table(results))
+    many = len({r["predictor"] for r in results}) > 1
+    if many:
+        from ..evaluation.suite_view import format_suite_table
+
+        click.echo("")
+        click.echo(format_suite_table(results))
     for line in notes(results, synthetic=settings.synthetic):
         click.echo(line)
     s = settings
     doc_settings = {"predictors": list(dict.fromkeys(r["predictor"] for r in results)),
                     "tasks": [t.task for t in tasks], "test_size": test_size, "seed": s.seed,
-                    "batch_size": s.batch_size, "split": s.split,
+                    "batch_size": s.batch_size, "split": s.split, "device": s.device,
                     "executor": run_info["executor"], "workers": run_info["workers"],
                     "threads": run_info["threads"],
                     "synthetic_data": s.synthetic, "augment": s.augment, "cache": run_info["cache"]}
@@ -225,3 +289,9 @@ def _report(results: list[dict], tasks: list[PreparedTask], settings: BatchSetti
     if plot:
         write_plot(results, plot)
         click.echo(f"wrote {plot}")
+        if many:
+            from ..evaluation.suite_view import write_suite_plot
+
+            suite = str(Path(plot).with_name(Path(plot).stem + "-suite" + (Path(plot).suffix or ".png")))
+            write_suite_plot(results, suite)
+            click.echo(f"wrote {suite}")

@@ -217,6 +217,14 @@ def _as_float(raw: Any) -> float:
         return float(np.mean(np.asarray(raw, dtype=float)))  # ensembles: NASLib takes the mean
 
 
+def on_device(graph: Any, device: str) -> Any:
+    """``graph`` moved to ``device`` (built on the CPU under the cell's seed, so its weights do
+    not depend on the device; the zero-cost engine puts each batch where the model is)."""
+    if device and device != "cpu" and hasattr(graph, "to"):
+        return graph.to(device)
+    return graph
+
+
 def score_one(state: WorkerState, ctx: JobContext, arch: str) -> CellResult:
     """Build ``arch`` in the search space and score it; failures become ``error``."""
     import torch
@@ -230,6 +238,7 @@ def score_one(state: WorkerState, ctx: JobContext, arch: str) -> CellResult:
         graph = state.search_space.clone()
         graph.set_spec(arch)
         graph.parse()
+        graph = on_device(graph, ctx.settings.device)
         if state.loader is None and state.input_shape and not getattr(graph, "input_shape", None):
             graph.input_shape = state.input_shape  # data-free scoring reads only the shape
         if getattr(state.predictor, "component_names", None) and getattr(state.predictor, "population", False):
@@ -266,4 +275,4 @@ def run_scoring_job(job: ScoringJob) -> list[CellResult]:
 
 
 __all__ = ["CellResult", "JobContext", "PluginSpec", "ScoringJob", "WorkerState", "arch_seed",
-           "clear_worker_state", "run_scoring_job", "score_one", "worker_state"]
+           "clear_worker_state", "on_device", "run_scoring_job", "score_one", "worker_state"]

@@ -115,6 +115,10 @@ def write_output(results: list[dict], settings: dict, path: str) -> None:
     cells = [{"predictor": r["predictor"], "task": r["task"], **cell}
              for r in results for cell in r["cells"]]
     doc = {"settings": settings, "summary": summary, "architectures": cells}
+    if len({r["predictor"] for r in results}) > 1:
+        from .suite_view import suite_view
+
+        doc["suite_view"] = suite_view(results)
     try:
         Path(path).write_text(json.dumps(_clean(doc), indent=1) + "\n")
     except OSError as exc:

@@ -29,7 +29,10 @@ class BatchSettings:
     ``synthetic``: random tensors of the right shape instead of images;
     ``download``: let torchvision fetch CIFAR; ``augment``: NASLib's training
     transforms on train batches; ``seed``: seeds the architecture sample, the
-    batch and the weights.
+    batch and the weights; ``device``: where models and batches are put
+    (``"cpu"``, ``"cuda"``, ``"cuda:N"``; checked by :func:`nasplug.devices.resolve_device`
+    where a run starts). The device is not part of the score store's key: the
+    same cell scores the same up to float rounding on any device.
     """
 
     data_dir: str | None = None
@@ -39,12 +42,14 @@ class BatchSettings:
     download: bool = False
     augment: bool = False
     seed: int = DEFAULT_SEED
+    device: str = "cpu"
 
     def __post_init__(self) -> None:
         # normalise so equal settings compare (and hash) equal
         object.__setattr__(self, "data_dir", str(self.data_dir) if self.data_dir else None)
         object.__setattr__(self, "batch_size", int(self.batch_size))
         object.__setattr__(self, "seed", int(self.seed))
+        object.__setattr__(self, "device", str(self.device or "cpu"))
         for flag in ("synthetic", "download", "augment"):
             object.__setattr__(self, flag, bool(getattr(self, flag)))
         if self.batch_size < 1:

@@ -80,6 +80,19 @@ def suite_view(results: list[dict]) -> dict:
     return {"spearman_by_task": spearman_matrix(results), "proxy_correlation": proxy_correlation(results)}
 
 
+def format_suite_table(results: list[dict]) -> str:
+    """Spearman rho as a predictors x tasks table (the text form of the heatmap)."""
+    m = spearman_matrix(results)
+    width = max([len("predictor")] + [len(p) for p in m["predictors"]])
+    cols = [max(6, len(t)) for t in m["tasks"]]
+    lines = ["Spearman rho by task (Suite-Zero view)",
+             "  ".join(["predictor".ljust(width)] + [t.rjust(w) for t, w in zip(m["tasks"], cols)])]
+    for name, row in zip(m["predictors"], m["spearman"]):
+        cells = ["-" if v is None else f"{v:.3f}" for v in row]
+        lines.append("  ".join([name.ljust(width)] + [c.rjust(w) for c, w in zip(cells, cols)]))
+    return "\n".join(lines)
+
+
 def _heatmap(ax: Any, matrix: list[list[float | None]], rows: list[str], cols: list[str], title: str) -> None:
     import numpy as np
 
@@ -107,13 +120,15 @@ def write_suite_plot(results: list[dict], path: str) -> None:
     by_task = spearman_matrix(results)
     pairs = proxy_correlation(results)
     n_pred, n_task = len(by_task["predictors"]), len(by_task["tasks"])
-    fig, axes = plt.subplots(1, 2, figsize=(3 + 0.7 * n_task + 0.7 * n_pred, 1.5 + 0.45 * n_pred),
-                             gridspec_kw={"width_ratios": [max(n_task, 1), max(n_pred, 1)]})
+    fig, axes = plt.subplots(1, 2, figsize=(4 + 0.8 * (n_task + n_pred), 2.5 + 0.5 * n_pred),
+                             gridspec_kw={"width_ratios": [max(n_task, 1), max(n_pred, 1)]},
+                             constrained_layout=True)
     _heatmap(axes[0], by_task["spearman"], by_task["predictors"], by_task["tasks"],
-             "Spearman rho against ground truth")
+             "Spearman rho vs ground truth")
     image = _heatmap(axes[1], pairs["spearman"], pairs["predictors"], pairs["predictors"],
-                     "proxy vs proxy (Spearman, same cells, mean over tasks)")
+                     "proxy vs proxy rho (same cells)")
     fig.colorbar(image, ax=list(axes), shrink=0.8)
+    fig.get_layout_engine().set(w_pad=0.3)
     try:
         fig.savefig(path, dpi=100, bbox_inches="tight")
     except OSError as exc:
@@ -122,4 +137,4 @@ def write_suite_plot(results: list[dict], path: str) -> None:
         plt.close(fig)
 
 
-__all__ = ["proxy_correlation", "spearman_matrix", "suite_view", "write_suite_plot"]
+__all__ = ["format_suite_table", "proxy_correlation", "spearman_matrix", "suite_view", "write_suite_plot"]

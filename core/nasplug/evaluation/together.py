@@ -25,7 +25,7 @@ from typing import Any, Sequence
 
 from ..errors import NasplugError, one_line
 from ..store import cell_error
-from .jobs import CellResult, JobContext, arch_seed, worker_state
+from .jobs import CellResult, JobContext, arch_seed, on_device, worker_state
 from .predictors import ResolvedPredictor, build_predictor
 from .settings import DEFAULT_TEST_SIZE
 from .tasks import PreparedTask
@@ -104,6 +104,7 @@ def run_shared_job(job: SharedScoringJob) -> list[list[CellResult]]:
             graph = state.search_space.clone()
             graph.set_spec(arch)
             graph.parse()
+            graph = on_device(graph, job.contexts[0].settings.device)
             if state.loader is None and state.input_shape and not getattr(graph, "input_shape", None):
                 graph.input_shape = state.input_shape
             values = list(score_many(predictors, graph, state.loader).values())
