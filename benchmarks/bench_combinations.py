@@ -157,45 +157,36 @@ def naslib_features(task: str) -> Features:
 
 def store_features(space: str, task: str, proxies: list[str], pool: int, batch_size: int,
                    cells: list[str] | None = None) -> Features:
-    """nasplug's scores of the pool (or ``cells``) from the score store (cells missing a proxy are dropped)."""
+    """nasplug's scores of the pool (or ``cells``) read from the score store under the keys
+    ``nasplug eval`` uses (nothing is scored); cells missing a proxy are dropped."""
     import nasplug
-    from nasplug.evaluators import evaluate_task
-    from nasplug.store import ScoreStore
+    from nasplug.evaluation.predictors import resolve
+    from nasplug.evaluation.settings import BatchSettings
+    from nasplug.evaluation.tasks import prepare_task
+    from nasplug.store import ScoreStore, StoreKey
 
     api = nasplug.get_dataset_api(space, task)
     cells = pool_cells(api, pool) if cells is None else cells
-    values = {c: {} for c in cells}
+    prepared = prepare_task(space, task, BatchSettings(batch_size=batch_size, **task_options(space)))
+    values: dict = {c: {} for c in cells}
+    failed = 0
     with ScoreStore() as store:
         for proxy in proxies:
-            before = store.count()
-            r = evaluate_task(proxy, space, task, archs=cells, test_size=len(cells), batch_size=batch_size,
-                              store=store, executor=_RefuseScoring(), **task_options(space))
-            assert store.count() == before
-            for cell in r["cells"]:
-                if cell["error"] is None:
-                    values[cell["arch"]][proxy] = cell["score"]
+            r = resolve(proxy)
+            key = StoreKey(r.name, r.version, prepared.task, prepared.settings.seed, prepared.batch_key())
+            for cell, stored in store.lookup(key, cells).items():
+                if stored.failed:
+                    failed += 1
+                else:
+                    values[cell][proxy] = stored.score
     complete = [c for c in cells if len(values[c]) == len(proxies)]
+    if len(complete) < 20:
+        raise SystemExit(f"only {len(complete)} of {len(cells)} cells have every one of {', '.join(proxies)} "
+                         "in the score store: run 'score' first")
     labels = {c: float(api.query(c, metric=api.default_metric, dataset=task)) for c in complete}
     return Features(space, task, complete, list(proxies), values, labels,
-                    f"nasplug's scores from the score store ({len(complete)} of {len(cells)} pool cells complete)")
-
-
-class _RefuseScoring:
-    """An executor for ``report``: everything must already be in the store."""
-
-    needs_pickling = False
-    workers = 1
-    worker_threads = None
-
-    def map(self, fn, jobs):
-        jobs = list(jobs)
-        if jobs:
-            missing = sum(len(j.archs) for j in jobs)
-            raise SystemExit(f"{missing} cells are not in the score store yet: run 'score' first")
-        return iter(())
-
-    def close(self):
-        pass
+                    f"nasplug's scores from the score store ({len(complete)} of {len(cells)} pool cells "
+                    f"complete, {failed} failed)")
 
 
 def fit_predict(model: str, X_train, y_train, X_test, seed: int):
@@ -342,6 +333,22 @@ def cmd_report(args) -> int:
         print(f"unsupervised {t}: best single {best_single} {singles[best_single]:.3f}; best combination "
               f"{'+'.join(best[1])} ({best[2]}) {best[0]:.3f} of {len(results)}; synflow+jacov+snip "
               + ", ".join(f"{k} {v:.3f}" for k, v in fixed.items()), flush=True)
+
+    for f in (others if "unsupervised" in sections else []):
+        y = f.y(f.cells)
+        singles = {n: rho(y, f.matrix(f.cells, [n])[:, 0]) for n in f.names}
+        combos = [(rho(y, fn(f.matrix(f.cells, list(c)))), c, g) for k in range(2, len(f.names) + 1)
+                  for c in itertools.combinations(f.names, k) for g, fn in COMBINES.items()]
+        combos.sort(reverse=True)
+        best_single = max(singles, key=singles.get)
+        row = {"task": f"{f.space}/{f.task}", "cells": len(f.cells), "singles": singles,
+               "best_single": [best_single, singles[best_single]],
+               "best_combination": {"rho": combos[0][0], "members": list(combos[0][1]), "combine": combos[0][2]}
+               if combos else None, "load": load()}
+        report["unsupervised"].append(row)
+        print(f"unsupervised {f.space}/{f.task}: singles " + ", ".join(f"{k} {v:.3f}" for k, v in singles.items())
+              + (f"; best combination {'+'.join(combos[0][1])} ({combos[0][2]}) {combos[0][0]:.3f}" if combos else ""),
+              flush=True)
 
     # 5. the same cells, NASLib's stored scores against nasplug's recomputed ones (NB201 CIFAR-10)
     if args.recomputed and naslib_c10 is not None:
