@@ -9,10 +9,16 @@ from nasplug.errors import NasplugError
 from nasplug.extras import MissingExtraError, require
 
 
+def block(monkeypatch, top: str) -> None:
+    """Make ``top`` and its loaded submodules unimportable, as if it were not installed."""
+    for name in [m for m in sys.modules if m == top or m.startswith(top + ".")] + [top]:
+        monkeypatch.setitem(sys.modules, name, None)
+
+
 @pytest.mark.parametrize("module,extra", [("torchvision.datasets", "download"), ("matplotlib", "plot"),
                                           ("ray", "ray")])
 def test_missing_extra_names_it(monkeypatch, module, extra):
-    monkeypatch.setitem(sys.modules, module.split(".")[0], None)  # as if not installed
+    block(monkeypatch, module.split(".")[0])
     with pytest.raises(MissingExtraError) as info:
         require(module)
     message = str(info.value)
@@ -30,11 +36,11 @@ def test_fetch_and_plot_without_their_extras_are_one_line(monkeypatch, tmp_path)
     from nasplug.cli import cli
     from nasplug.evaluation.report import write_plot
 
-    monkeypatch.setitem(sys.modules, "torchvision", None)
+    block(monkeypatch, "torchvision")
     res = CliRunner().invoke(cli, ["data", "fetch", "cifar10", "--data-dir", str(tmp_path / "d")])
     lines = res.stderr.strip().splitlines()
     assert res.exit_code == 1 and len(lines) == 1 and "pip install 'nasplug[download]'" in lines[0]
     assert not (tmp_path / "d").exists()
-    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    block(monkeypatch, "matplotlib")
     with pytest.raises(MissingExtraError, match=r"--plot needs matplotlib.*nasplug\[plot\]"):
         write_plot([], str(tmp_path / "x.png"))
