@@ -27,10 +27,27 @@ DISTS = {"nasplug": REPO, "nasplug_nb201": REPO / "plugins" / "nasplug-nb201",
 SKIP_PREFIXES = ("nasplug", "_nasplug", "__editable__", "__pycache__")
 
 
+def _clean_copy(src: Path, dst: Path) -> Path:
+    """The distribution's sources without build leftovers (a stale ``build/`` of the checkout
+    could carry deleted modules into a wheel)."""
+    import shutil
+
+    ignore = shutil.ignore_patterns("build", "dist", "*.egg-info", "__pycache__", "*.pyc")
+    if src == REPO:  # the core: only what its wheel is made of
+        dst.mkdir(parents=True)
+        for name in ("pyproject.toml", "LICENSE", "README.md"):
+            shutil.copy2(src / name, dst / name)
+        shutil.copytree(src / "core", dst / "core", ignore=ignore)
+    else:
+        shutil.copytree(src, dst, ignore=ignore)
+    return dst
+
+
 def _build_wheels(out: Path) -> dict[str, Path]:
-    for src in DISTS.values():
+    for name, src in DISTS.items():
+        tree = _clean_copy(src, out.parent / "src" / name)
         subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-                        "--disable-pip-version-check", "--wheel-dir", str(out), str(src)],
+                        "--disable-pip-version-check", "--wheel-dir", str(out), str(tree)],
                        check=True, capture_output=True, text=True)
     wheels = {}
     for name in DISTS:
