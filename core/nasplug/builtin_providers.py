@@ -24,6 +24,9 @@ BUILTIN_PROVIDERS: dict[str, dict[str, str]] = {
         "transbench101_micro": "nasplug-tnb101",
     },
     "executors": {"ray": "nasplug[ray]"},
+    "search_strategies": {
+        name: "nasplug-search" for name in ("random", "ae", "ae-warmup", "ae-move", "proxy-top")
+    },
 }
 
 
