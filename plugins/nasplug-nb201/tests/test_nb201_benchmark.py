@@ -124,7 +124,11 @@ def test_get_dataset_api_and_registry(zc_data_dir, monkeypatch):
     assert api is nasplug.get_dataset_api("nasbench201", "cifar100", data_dir=zc_data_dir)
     entry = nasplug.get_registry().entry("benchmarks", "nasbench201")
     assert entry.distribution == "nasplug-nb201"
-    assert tuple(entry.cls.tasks) == ("cifar10", "cifar100", "ImageNet16-120")
+    # NAS-Bench-201's three, then NAS-Bench-360's when nasplug-nb360 is installed
+    from importlib.util import find_spec
+
+    extra = ("svhn", "ninapro", "scifar100") if find_spec("nasplug_nb360") else ()
+    assert tuple(entry.cls.tasks) == ("cifar10", "cifar100", "ImageNet16-120") + extra
     assert entry.cls.search_space == "nasbench201"
 
 
