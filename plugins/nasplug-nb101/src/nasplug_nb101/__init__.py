@@ -12,10 +12,31 @@ from __future__ import annotations
 
 from nasplug.lazy import lazy_exports
 
-from .spec import (AVAILABLE_OPS, CONV1X1, CONV3X3, INPUT, MAX_EDGES, MAX_VERTICES, MAXPOOL3X3,
-                   NASLIB_OPS, OUTPUT, Cell, from_naslib_tuple, hash_module, is_hash, is_valid,
-                   make_cell, mutate, neighbours, parse_spec, prune, random_cell, spec_hash,
-                   to_naslib_tuple, vertex_channels)
+from .spec import (
+    AVAILABLE_OPS,
+    CONV1X1,
+    CONV3X3,
+    INPUT,
+    MAX_EDGES,
+    MAX_VERTICES,
+    MAXPOOL3X3,
+    NASLIB_OPS,
+    OUTPUT,
+    Cell,
+    from_naslib_tuple,
+    hash_module,
+    is_hash,
+    is_valid,
+    make_cell,
+    mutate,
+    neighbours,
+    parse_spec,
+    prune,
+    random_cell,
+    spec_hash,
+    to_naslib_tuple,
+    vertex_channels,
+)
 
 __version__ = "0.1.0"
 

@@ -39,7 +39,8 @@ from torch import nn
 
 from nasplug.counting import sequence_stats
 
-from .spec import CONV1X1, CONV3X3, MAXPOOL3X3, Cell as CellSpec, vertex_channels
+from .spec import CONV1X1, CONV3X3, MAXPOOL3X3, vertex_channels
+from .spec import Cell as CellSpec
 
 STEM_CHANNELS = 128
 NUM_STACKS = 3

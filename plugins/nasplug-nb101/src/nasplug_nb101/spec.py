@@ -101,7 +101,8 @@ def hash_module(matrix: Sequence[Sequence[int]], labeling: Sequence[int]) -> str
 
 
 # -- pruning -------------------------------------------------------------------------------------
-def prune(matrix: Sequence[Sequence[int]], ops: Sequence[str]) -> tuple[tuple[tuple[int, ...], ...], tuple[str, ...]] | None:
+def prune(matrix: Sequence[Sequence[int]],
+          ops: Sequence[str]) -> tuple[tuple[tuple[int, ...], ...], tuple[str, ...]] | None:
     """NAS-Bench-101 ``ModelSpec._prune``: drop vertices not on an input->output path.
 
     Returns the pruned ``(matrix, ops)``, or ``None`` when input and output are
@@ -314,7 +315,8 @@ def parse_spec(spec: Any) -> Cell:
         try:
             value = ast.literal_eval(text)
         except (ValueError, SyntaxError):
-            raise ArchitectureError(f"malformed NAS-Bench-101 architecture {spec!r}; expected e.g. {_EXAMPLE}") from None
+            raise ArchitectureError(
+                f"malformed NAS-Bench-101 architecture {spec!r}; expected e.g. {_EXAMPLE}") from None
         if isinstance(value, (tuple, list)):
             return parse_spec(tuple(value))
         raise ArchitectureError(f"malformed NAS-Bench-101 architecture {spec!r}; expected e.g. {_EXAMPLE}")

@@ -29,8 +29,16 @@ import torch
 from torch import nn
 
 from .macro_encoding import BASE_CHANNELS
-from .network import (DECODER_TARGET_SIDE, IMAGE_CHANNELS, SEGMENTATION_CLASSES, ClassifierHead,
-                      GenerativeDecoder, ReLUConvBN, SegmentationDecoder, SiameseHead)
+from .network import (
+    DECODER_TARGET_SIDE,
+    IMAGE_CHANNELS,
+    SEGMENTATION_CLASSES,
+    ClassifierHead,
+    GenerativeDecoder,
+    ReLUConvBN,
+    SegmentationDecoder,
+    SiameseHead,
+)
 from .tasks import JIGSAW_CLASSES, JIGSAW_TILES, task_info
 
 #: blocks per module (MacroNet ``_make_layer(..., num_blocks=2)``)
