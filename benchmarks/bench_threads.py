@@ -17,7 +17,7 @@ second scoring process, synflow in a loop with 2 spinning threads, running for
 the whole scenario). Every figure is printed with the load average; compare
 ratios within one run, never wall times across runs.
 
-    nice python benchmarks/bench_threads.py [--cells 4] [--proxies synflow,snip,jacov]
+    nice python benchmarks/bench_threads.py [--cells 3] [--repeats 2] [--proxies synflow,snip,jacov]
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -35,6 +36,9 @@ SETTINGS = {
     "2-passive": {"NASPLUG_THREADS": "2", "OMP_NUM_THREADS": "2", "OMP_WAIT_POLICY": "PASSIVE"},
     "default": {},
 }
+
+#: the settings this run measures (--settings)
+ACTIVE: list[str] = list(SETTINGS)
 
 WORKER = r"""
 import json, statistics, sys, time
@@ -91,36 +95,54 @@ def run_setting(proxy: str, setting: str, cells: int) -> dict:
     return result
 
 
-def scenario(name: str, proxies: list[str], cells: int) -> dict:
-    rows = {}
+def scenario(name: str, proxies: list[str], cells: int, repeats: int) -> dict:
+    """Every setting ``repeats`` times, in a rotated order each time, so a load that drifts
+    during the scenario does not favour the settings measured first; the figure is the
+    median over the repeats of each run's median seconds per query."""
+    names = [n for n in SETTINGS if n in ACTIVE]
+    rows: dict = {}
     print(f"\n== {name} (load average {load_average()}) ==")
-    print(f"{'proxy':8s} " + " ".join(f"{s:>22s}" for s in SETTINGS) + "   default / best")
+    print(f"{'proxy':8s} " + " ".join(f"{s:>14s}" for s in names) + "   default / best   load")
     for proxy in proxies:
-        rows[proxy] = {s: run_setting(proxy, s, cells) for s in SETTINGS}
-        best = min(r["median"] for k, r in rows[proxy].items() if k != "default")
-        ratio = rows[proxy]["default"]["median"] / best
-        cols = " ".join(f"{r['median']:8.3f} s ({r['threads']}t, {r['load_before']})"[:22].rjust(22)
-                        for r in rows[proxy].values())
-        print(f"{proxy:8s} {cols}   {ratio:.2f}x", flush=True)
+        runs: dict = {s: [] for s in names}
+        loads = []
+        for rep in range(repeats):
+            for setting in names[rep % len(names):] + names[:rep % len(names)]:
+                result = run_setting(proxy, setting, cells)
+                runs[setting].append(result)
+                loads.append(result["load_before"])
+        medians = {s: statistics.median(r["median"] for r in runs[s]) for s in names}
+        best = min(medians.values())
+        rows[proxy] = {"median_s": medians, "runs": runs,
+                       "default_threads": [r["threads"] for r in runs.get("default", [])],
+                       "default_over_best": medians["default"] / best if "default" in medians else None}
+        cols = " ".join(f"{medians[s]:11.3f} s" for s in names)
+        threads_used = "/".join(str(t) for t in rows[proxy]["default_threads"]) or "-"
+        ratio = f"{medians['default'] / best:.2f}x" if "default" in medians else "-"
+        print(f"{proxy:8s} {cols}   {ratio} ({threads_used}t)   "
+              f"{loads[0]} .. {loads[-1]}", flush=True)
     return rows
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--cells", type=int, default=4)
+    parser.add_argument("--cells", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--proxies", default="synflow,snip,jacov")
+    parser.add_argument("--settings", default=",".join(SETTINGS), help="a subset of " + ", ".join(SETTINGS))
     parser.add_argument("--json", default=None, help="also write every measurement here")
     args = parser.parse_args(argv)
     proxies = args.proxies.split(",")
+    ACTIVE[:] = [x for x in args.settings.split(",") if x in SETTINGS]
     print(f"cores (affinity): {len(os.sched_getaffinity(0))}; cells per setting: {args.cells}")
-    report = {"as_found": scenario("as found", proxies, args.cells)}
+    report = {"as_found": scenario("as found", proxies, args.cells, args.repeats)}
     env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY")}
     load = subprocess.Popen([sys.executable, "-c", LOAD], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
         time.sleep(20)  # let the load process start and the load average rise
         report["background_load"] = scenario("with a second scoring process (snip, 2 spinning threads)",
-                                             proxies, args.cells)
+                                             proxies, args.cells, args.repeats)
     finally:
         load.kill()
         load.wait()

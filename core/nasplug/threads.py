@@ -3,14 +3,18 @@
 Small-batch convolutions of NAS cells gain little from a second thread, and an
 OpenMP thread that spins against a core another job is using slows everyone: on
 2 shared cores with one other job, torch's default of 2 spinning threads made
-synflow 7-13x slower than 1 thread (issue 15). Two mechanisms:
+synflow 7-13x slower than 1 thread (issue 15). What nasplug does:
 
-- :func:`default_threads`: the cores this process may run on
-  (``os.sched_getaffinity``), minus the ones other work keeps busy (the 1-minute
-  load average, less this process's own threads), at least 1.
 - :func:`passive_waiting`: ``OMP_WAIT_POLICY=PASSIVE`` (and ``KMP_BLOCKTIME=0``
   for Intel's runtime), set before torch is imported, so an idle OpenMP thread
-  sleeps instead of spinning. A value the user set is kept.
+  sleeps instead of spinning. A value the user set is kept. This is what stops
+  the collapse (``benchmarks/bench_threads.py``, README "Reliability").
+- :func:`default_threads`: the cores this process may run on
+  (``os.sched_getaffinity``; a cluster job's allocation, ``taskset``). Taking
+  fewer when the load average says the cores are busy was tried and measured:
+  with passive waiting, two threads beat one at every load measured (load
+  average 18-32 on 2 cores: 1.6-2.1x), so the load does not lower the default;
+  :func:`busy_cores` reports it.
 
 ``nasplug eval --threads N`` (and ``threads=`` on executors) overrides the
 default; a pool of W workers gives each ``max(1, threads // W)`` threads.
@@ -42,8 +46,8 @@ def busy_cores(own_threads: int = 0) -> float:
     return max(0.0, load - own_threads)
 
 
-def default_threads(cores: int | None = None, busy: float | None = None) -> int:
-    """Threads for scoring in one process: free cores (``cores - busy``, rounded), at least 1.
+def default_threads(cores: int | None = None) -> int:
+    """Threads for scoring in one process: the cores it may use (affinity), at least 1.
 
     ``NASPLUG_THREADS`` (or ``OMP_NUM_THREADS``) set to a positive integer wins.
     """
@@ -51,9 +55,7 @@ def default_threads(cores: int | None = None, busy: float | None = None) -> int:
         value = os.environ.get(var, "").strip()
         if value.isdigit() and int(value) > 0:
             return int(value)
-    cores = available_cores() if cores is None else int(cores)
-    busy = busy_cores() if busy is None else float(busy)
-    return max(1, min(cores, round(cores - busy)))
+    return max(1, available_cores() if cores is None else int(cores))
 
 
 def threads_per_worker(threads: int, workers: int) -> int:
