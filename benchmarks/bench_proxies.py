@@ -223,7 +223,8 @@ def print_report(result: dict | None, counts: dict | None) -> None:
               f"{'x floor':>7} {'cpu x':>6} {'target':>7} {'NASLib s':>8} {'speedup':>7}")
         for p, row in result["proxies"].items():
             diff = row["rho"] - row["naslib_rho"] if row.get("naslib_rho") is not None else float("nan")
-            line = f"{p:<10} {row['cells']:>5} {row['rho']:>6.3f} {row['naslib_rho'] or float('nan'):>6.2f} {diff:>+6.3f} " \
+            naslib = row['naslib_rho'] or float('nan')
+            line = f"{p:<10} {row['cells']:>5} {row['rho']:>6.3f} {naslib:>6.2f} {diff:>+6.3f} " \
                    f"{row['failed_cells']:>6}"
             if "seconds" in row:
                 target = (f"<{TARGET_SECONDS[p] * 1000:.0f}ms" if p in TARGET_SECONDS

@@ -23,10 +23,9 @@ import torch
 
 import nasplug
 import nasplug.allocator
+from bench_proxies import build, data_dir, floor_seconds
 from nasplug.metrics import Metric
 from nasplug_grasp import GraspPredictor
-
-from bench_proxies import build, data_dir, floor_seconds
 
 
 def main(argv=None) -> int:
@@ -72,7 +71,8 @@ def main(argv=None) -> int:
     print(f"floor (fwd+bwd) median {statistics.median(floors):.3f} s/cell")
     for name, values in ratios.items():
         print(f"  {name:<12} {statistics.median(values):.2f}x floor")
-    print(f"  median speed-up {statistics.median(p / c for p, c in zip(ratios['PyTorch'], ratios['closed form'])):.2f}x; "
+    speedup = statistics.median(p / c for p, c in zip(ratios['PyTorch'], ratios['closed form']))
+    print(f"  median speed-up {speedup:.2f}x; "
           f"scores differ by {statistics.median(differences):.1e} (median relative), {max(differences):.1e} (max)")
     return 0
 

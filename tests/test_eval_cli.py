@@ -5,6 +5,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
+
 def run(*args):
     from nasplug.cli import cli
 
@@ -18,8 +19,8 @@ def test_comparison_table_json_and_plot(toy, tmp_path):
     assert res.exit_code == 0, res.output
     lines = res.stdout.splitlines()
     assert lines[0].split()[:4] == ["predictor", "task", "n", "failed"]
-    assert any(l.startswith("toyparams") and "toyspace/cifar10" in l for l in lines)
-    assert any(l.startswith("toyflaky") for l in lines)
+    assert any(line.startswith("toyparams") and "toyspace/cifar10" in line for line in lines)
+    assert any(line.startswith("toyflaky") for line in lines)
     assert "Average Kendall tau toyparams" in res.stdout
     assert "8 of 16 cells failed" in res.stdout and "excluded" in res.stdout
     doc = json.loads(out.read_text())

@@ -13,8 +13,14 @@ from torch import nn
 
 from nasplug.errors import DataError
 from nasplug.zerocost import NASLIB_FAILURE_SCORE, ScoringError, ZeroCostPredictor, is_failure
-from nasplug.zerocost.conformance import (assert_unchanged, check_proxy, snapshot, tiny_autoencoder,
-                                          tiny_batch, tiny_classifier)
+from nasplug.zerocost.conformance import (
+    assert_unchanged,
+    check_proxy,
+    snapshot,
+    tiny_autoencoder,
+    tiny_batch,
+    tiny_classifier,
+)
 from nasplug.zerocost.engine import first_batch, primary_output, select_loss, weight_layers
 
 

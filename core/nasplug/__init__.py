@@ -6,8 +6,15 @@ imported on first use.
 
 from __future__ import annotations
 
-from .errors import (ArchitectureError, DataError, DuplicateNameError, MetricNotAvailableError,
-                     NasplugError, PluginLoadError, UnknownNameError)
+from .errors import (
+    ArchitectureError,
+    DataError,
+    DuplicateNameError,
+    MetricNotAvailableError,
+    NasplugError,
+    PluginLoadError,
+    UnknownNameError,
+)
 from .lazy import lazy_exports
 from .metrics import Metric
 from .plugins import get_plugin_manager, get_registry, hookimpl
