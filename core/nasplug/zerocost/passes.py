@@ -62,6 +62,10 @@ PASSES = frozenset({"forward", "loss", "weight_grads", "activation_grads", "hess
                     "input_jacobian", "weights"})
 
 
+#: the quantities that need autograd in the forward pass (the others: a no-grad forward)
+GRADIENT_PASSES = frozenset({"loss", "weight_grads", "activation_grads", "hessian", "input_jacobian"})
+
+
 def declared_passes(predictor: Any) -> frozenset[str] | None:
     """The proxy's declared task-pass quantities, or None when it must be scored alone.
 
@@ -146,15 +150,17 @@ class SharedPasses:
             yield
 
     # -- the forward pass ----------------------------------------------------
-    def _forward(self) -> tuple[torch.Tensor, torch.Tensor, list[tuple[int, torch.Tensor]]]:
+    def _forward(self, grad: bool = True, observe: bool = True
+                 ) -> tuple[torch.Tensor, torch.Tensor, list[tuple[int, torch.Tensor]]]:
         x = self.require_inputs()  # type: ignore[attr-defined]
-        if "input_jacobian" in self.needs:
+        if "input_jacobian" in self.needs and grad:
             x = x.detach().requires_grad_(True)
         records: list[tuple[int, torch.Tensor]] = []
-        with self.task_mode(), contextlib.ExitStack() as observing:
-            for observer in self.observers:
-                observing.enter_context(observer.observe_task_forward(self))
-            if "activation_grads" in self.needs:
+        with self.task_mode(), contextlib.ExitStack() as stack:
+            stack.enter_context(torch.set_grad_enabled(grad))
+            for observer in self.observers if observe else ():
+                stack.enter_context(observer.observe_task_forward(self))
+            if "activation_grads" in self.needs and grad:
                 with self.layer_outputs() as records:  # type: ignore[attr-defined]
                     out = self.forward(x)  # type: ignore[attr-defined]
                 records = list(records)
@@ -162,13 +168,24 @@ class SharedPasses:
                 out = self.forward(x)  # type: ignore[attr-defined]
         return x, out, records
 
+    def _shared_pass(self) -> tuple:
+        """The one forward pass every observer sees; without autograd when no one needs gradients."""
+        return self._cached("pass", lambda: self._forward(grad=bool(self.needs & GRADIENT_PASSES)))
+
+    def _gradient_pass(self) -> tuple:
+        """A forward pass with autograd: the shared one, or (for a reader the context was not
+        prepared for) one of its own that observers do not see again."""
+        if self.needs & GRADIENT_PASSES:
+            return self._shared_pass()
+        return self._cached("gradient_pass", lambda: self._forward(grad=True, observe=False))
+
     def task_inputs(self) -> torch.Tensor:
         """The batch's inputs as the task pass saw them (requiring grad for ``input_jacobian``)."""
-        return self._cached("pass", self._forward)[0]
+        return self._shared_pass()[0]
 
     def task_output(self) -> torch.Tensor:
         """The model's (primary) output on the batch, from the one shared forward pass."""
-        return self._cached("pass", self._forward)[1]
+        return self._shared_pass()[1]
 
     def task_layer_outputs(self) -> list[tuple[int, torch.Tensor]]:
         """``(layer_index, output)`` of every Conv2d/Linear call in the task forward pass.
@@ -177,7 +194,7 @@ class SharedPasses:
         by a forward pass of this reader's own.
         """
         if "activation_grads" in self.needs:
-            return self._cached("pass", self._forward)[2]
+            return self._shared_pass()[2]
 
         def own() -> list[tuple[int, torch.Tensor]]:
             with self.task_mode(), self.layer_outputs() as records:  # type: ignore[attr-defined]
@@ -186,8 +203,8 @@ class SharedPasses:
         return self._cached("own_layer_outputs", own)
 
     def task_loss(self) -> torch.Tensor:
-        """The task loss of :meth:`task_output` against the targets."""
-        return self._cached("loss", lambda: self.loss(self.task_output()))  # type: ignore[attr-defined]
+        """The task loss of the (autograd) task output against the targets."""
+        return self._cached("loss", lambda: self.loss(self._gradient_pass()[1]))  # type: ignore[attr-defined]
 
     # -- the task-loss backward pass -----------------------------------------
     def _loss_backward(self) -> tuple[list[torch.Tensor], list[tuple[int, torch.Tensor, torch.Tensor | None]]]:

@@ -51,21 +51,19 @@ class EpeNasPredictor(ZeroCostPredictor):
     name = "epe_nas"
     description = "Per-class correlation of input Jacobians (EPE-NAS, Lopes et al. 2021)"
     in_place = True  # reads weights, never writes them: no deep copy needed
+    passes = frozenset({"input_jacobian"})  # the Jacobian backward, shared with jacov
 
     def compute(self, ctx) -> float:
-        import torch
-
-        inputs = ctx.require_inputs()
+        ctx.require_inputs()
         if ctx.targets is None:
             raise DataError("epe_nas needs class labels: give a loader of (inputs, targets) batches")
-        x = inputs.detach().requires_grad_(True)
-        y = ctx.forward(x)
+        y = ctx.task_output()
         if y.dim() != 2:
             raise ScoringError(self.method_type, f"needs class logits (batch, classes) but the model outputs "
                                f"shape {tuple(y.shape)} (a dense-prediction task has no per-sample class)")
         labels = class_labels(ctx.targets, y.shape[1], self.method_type)
-        (jac,) = torch.autograd.grad(y, x, torch.ones_like(y))
-        jac = jac.reshape(jac.shape[0], -1).detach().double()
+        jac = ctx.input_jacobian()
+        jac = jac.reshape(jac.shape[0], -1).double()
         return epe_score(jac, labels, n_classes=y.shape[1], name=self.method_type)
 
 

@@ -21,6 +21,7 @@ class L2NormPredictor(ZeroCostPredictor):
     requires_data = False
     needs_input_shape = False
     copy_model = False  # only reads the weights
+    passes = frozenset({"weights"})  # no pass at all: scored beside the others on the same model
 
     def compute(self, ctx) -> float:
         import torch

@@ -61,48 +61,72 @@ class NwotPredictor(ZeroCostPredictor):
     name = "nwot"
     description = "Log-determinant of the binary ReLU-code kernel (NASWOT, Mellor et al. 2021)"
     in_place = True  # forward only, writes nothing: no deep copy needed
+    #: watches the forward pass it shares with the other proxies of the cell (no autograd
+    #: when no proxy of the cell needs gradients)
+    passes = frozenset({"forward"})
+
+    def observe_task_forward(self, ctx):
+        """Pre-hooks on every rectifier that add each call's code kernel to ``ctx.records``."""
+        import contextlib
+
+        import torch
+
+        @contextlib.contextmanager
+        def observing():
+            x = ctx.require_inputs()
+            n = int(x.shape[0])
+            state = ctx.records[self.method_type] = {"kernel": None, "calls": 0, "error": None}
+            if n < 2:
+                yield
+                return
+            kernel = torch.zeros((n, n), dtype=torch.float64, device=ctx.device)
+            # the same tensor often feeds several rectifiers (a NAS-Bench-201 node feeds every
+            # ReLU-Conv-BN edge leaving it): its term is computed once per version
+            recent: OrderedDict[int, tuple] = OrderedDict()
+
+            def add_codes(module, args) -> None:
+                pre = args[0]
+                if pre.shape[0] != n:  # recorded, not raised: the pass is shared with other proxies
+                    state["error"] = state["error"] or (f"a {type(module).__name__} saw a batch of "
+                                                        f"{pre.shape[0]}, not the {n} samples")
+                    return
+                hit = recent.get(id(pre))
+                if hit is not None and hit[0] is pre and hit[1] == pre._version:
+                    term = hit[2]
+                else:
+                    term = code_kernel(pre.detach().reshape(n, -1))
+                    recent[id(pre)] = (pre, pre._version, term)  # the reference keeps id() unique
+                    if len(recent) > _RECENT:
+                        recent.popitem(last=False)
+                kernel.add_(term)
+                state["calls"] += 1
+
+            types = rectifier_types()
+            handles = [m.register_forward_pre_hook(add_codes) for m in ctx.net.modules()
+                       if isinstance(m, types)]
+            try:
+                yield
+            finally:
+                for h in handles:
+                    h.remove()
+                recent.clear()
+                state["kernel"] = kernel
+
+        return observing()
 
     def compute(self, ctx) -> float:
         import torch
 
         x = ctx.require_inputs()
-        n = int(x.shape[0])
-        if n < 2:
+        if int(x.shape[0]) < 2:
             raise DataError("nwot needs a batch of at least 2 samples")
-        kernel = torch.zeros((n, n), dtype=torch.float64, device=ctx.device)
-        calls = 0
-        # the same tensor often feeds several rectifiers (a NAS-Bench-201 node feeds every
-        # ReLU-Conv-BN edge leaving it): its term is computed once per version
-        recent: OrderedDict[int, tuple] = OrderedDict()
-
-        def add_codes(module, args) -> None:
-            nonlocal kernel, calls
-            pre = args[0]
-            if pre.shape[0] != n:
-                raise ScoringError(self.method_type, f"a {type(module).__name__} saw a batch of "
-                                   f"{pre.shape[0]}, not the {n} samples")
-            hit = recent.get(id(pre))
-            if hit is not None and hit[0] is pre and hit[1] == pre._version:
-                term = hit[2]
-            else:
-                term = code_kernel(pre.detach().reshape(n, -1))
-                recent[id(pre)] = (pre, pre._version, term)  # the reference keeps id() unique
-                if len(recent) > _RECENT:
-                    recent.popitem(last=False)
-            kernel += term
-            calls += 1
-
-        types = rectifier_types()
-        handles = [m.register_forward_pre_hook(add_codes) for m in ctx.net.modules() if isinstance(m, types)]
-        try:
-            with torch.no_grad():
-                ctx.forward(x)
-        finally:
-            for h in handles:
-                h.remove()
-        if calls == 0:
+        ctx.task_output()  # the shared forward pass, seen by observe_task_forward
+        state = ctx.records[self.method_type]
+        if state["error"]:
+            raise ScoringError(self.method_type, state["error"])
+        if state["calls"] == 0:
             raise ScoringError(self.method_type, "the model has no ReLU module (no activation codes)")
-        sign, logdet = torch.linalg.slogdet(kernel)
+        sign, logdet = torch.linalg.slogdet(state["kernel"])
         if float(sign) <= 0 or not bool(torch.isfinite(logdet)):
             raise ScoringError(self.method_type, "the kernel of ReLU codes is singular (two samples "
                                "share every code: a repeated input, or an output independent of the input)")

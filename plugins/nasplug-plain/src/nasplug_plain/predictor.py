@@ -20,7 +20,8 @@ class PlainPredictor(ZeroCostPredictor):
     name = "plain"
     description = "Sum of gradient times weight, dL/dw * w (Abdelfattah et al. 2021)"
     in_place = True  # reads weights, never writes them: no deep copy needed
+    passes = frozenset({"weight_grads"})  # the task-loss backward, shared with snip, grad_norm, ...
 
     def compute(self, ctx) -> float:
-        grads = ctx.weight_grads(ctx.loss())
+        grads = ctx.task_weight_grads()
         return ctx.sum_layers(g * w for g, w in zip(grads, ctx.weights))
