@@ -9,19 +9,22 @@ import pytest
 from nasplug import threads
 
 
-def test_default_threads_are_the_cores_this_process_may_use(monkeypatch):
+def test_default_threads_are_the_free_cores(monkeypatch):
     import os
 
     for var in threads.USER_THREAD_VARS:
         monkeypatch.delenv(var, raising=False)
-    assert threads.default_threads() == len(os.sched_getaffinity(0))
-    assert threads.default_threads(cores=16) == 16
+    assert threads.default_threads(busy=0.0) == len(os.sched_getaffinity(0))  # affinity
+    assert threads.default_threads(cores=2, busy=0.4) == 2
+    assert threads.default_threads(cores=2, busy=1.0) == 1
+    assert threads.default_threads(cores=2, busy=3.7) == 1  # never below one
+    assert threads.default_threads(cores=16, busy=5.2) == 11
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
-    assert threads.default_threads(cores=2) == 3  # the user's choice wins
+    assert threads.default_threads(cores=2, busy=0.0) == 3  # the user's choice wins
     monkeypatch.setenv("NASPLUG_THREADS", "1")
-    assert threads.default_threads(cores=16) == 1
+    assert threads.default_threads(cores=16, busy=0.0) == 1
     monkeypatch.setenv("NASPLUG_THREADS", "zero")
-    assert threads.default_threads(cores=16) == 3  # not a positive integer: the next one
+    assert threads.default_threads(cores=16, busy=0.0) == 3  # not a positive integer: the next one
 
 
 def test_openmp_waits_passively_unless_the_user_chose(monkeypatch):

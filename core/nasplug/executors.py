@@ -10,7 +10,7 @@ Built-in executors (registered by ``nasplug.default_plugins``):
 ``inprocess``
     scores in the calling process, one architecture after another, with
     ``threads`` torch threads (default: :func:`nasplug.threads.default_threads`,
-    the cores this process may use; idle OpenMP threads wait passively).
+    the free cores; idle OpenMP threads wait passively).
 ``pool``
     a local ``multiprocessing`` pool (spawned workers). Each worker gets
     ``threads // workers`` torch threads (at least 1; ``threads`` defaults to the

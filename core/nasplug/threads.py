@@ -10,11 +10,12 @@ synflow 7-13x slower than 1 thread (issue 15). What nasplug does:
   sleeps instead of spinning. A value the user set is kept. This is what stops
   the collapse (``benchmarks/bench_threads.py``, README "Reliability").
 - :func:`default_threads`: the cores this process may run on
-  (``os.sched_getaffinity``; a cluster job's allocation, ``taskset``). Taking
-  fewer when the load average says the cores are busy was tried and measured:
-  with passive waiting, two threads beat one at every load measured (load
-  average 18-32 on 2 cores: 1.6-2.1x), so the load does not lower the default;
-  :func:`busy_cores` reports it.
+  (``os.sched_getaffinity``: a cluster job's allocation, ``taskset``) minus the
+  ones other work keeps busy (the 1-minute load average), rounded, at least 1.
+  Measured on 2 cores at load average 18-32 (``benchmarks/bench_threads.py``):
+  which thread count wins depends on the proxy there (snip: 1 thread, 1.9-3x
+  faster than 2; synflow: 2 threads, 2x faster than 1), and one thread is the
+  choice that is never far off for every proxy.
 
 ``nasplug eval --threads N`` (and ``threads=`` on executors) overrides the
 default; a pool of W workers gives each ``max(1, threads // W)`` threads.
@@ -46,16 +47,19 @@ def busy_cores(own_threads: int = 0) -> float:
     return max(0.0, load - own_threads)
 
 
-def default_threads(cores: int | None = None) -> int:
-    """Threads for scoring in one process: the cores it may use (affinity), at least 1.
+def default_threads(cores: int | None = None, busy: float | None = None) -> int:
+    """Threads for scoring in one process: free cores (``cores - busy``, rounded), at least 1.
 
+    ``cores``: default the affinity; ``busy``: default :func:`busy_cores`.
     ``NASPLUG_THREADS`` (or ``OMP_NUM_THREADS``) set to a positive integer wins.
     """
     for var in USER_THREAD_VARS:
         value = os.environ.get(var, "").strip()
         if value.isdigit() and int(value) > 0:
             return int(value)
-    return max(1, available_cores() if cores is None else int(cores))
+    cores = available_cores() if cores is None else int(cores)
+    busy = busy_cores() if busy is None else float(busy)
+    return max(1, min(cores, round(cores - busy)))
 
 
 def threads_per_worker(threads: int, workers: int) -> int:

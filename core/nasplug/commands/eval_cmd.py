@@ -46,8 +46,8 @@ if TYPE_CHECKING:
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Worker processes (implies --executor pool).")
 @click.option("--threads", type=click.IntRange(min=1), default=None,
-              help="Torch threads in all (a pool splits them over its workers). Default: the cores "
-                   "this process may use (affinity), or $NASPLUG_THREADS / $OMP_NUM_THREADS.")
+              help="Torch threads in all (a pool splits them over its workers). Default: the free "
+                   "cores (affinity minus the load average), or $NASPLUG_THREADS / $OMP_NUM_THREADS.")
 @click.option("--executor", default=None, help="inprocess (default), pool, ray, or a plugin's.")
 @click.option("--address", default=None, help="Ray cluster address (implies --executor ray).")
 @click.option("--output", type=click.Path(dir_okay=False), default=None,
