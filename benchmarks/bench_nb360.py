@@ -131,7 +131,8 @@ def main() -> None:
                     if len(common) >= 3:
                         same = spearman([ref[k][0] for k in common], [ref[k][1] for k in common])
                     all_cells = spearman([v[0] for v in ref.values()], [v[1] for v in ref.values()])
-                row = dict(space=space, task=task, proxy=proxy, inputs="synthetic" if synthetic else "none (shape only)",
+                inputs = "synthetic" if synthetic else "none (shape only)"
+                row = dict(space=space, task=task, proxy=proxy, inputs=inputs,
                            n=res["n_scored"], failed=res["n_failed"], spearman=res["spearman"],
                            kendalltau=res["kendalltau"], naslib_same_cells=same, naslib_all_cells=all_cells,
                            naslib_n=len(ref) if ref else None, seconds=round(time.time() - t0, 1),

@@ -191,7 +191,7 @@ class NB360Dataset(Dataset):
         if self.synthetic:
             gen = torch.Generator().manual_seed(int(seed) * 2 + SPLITS.index(split))
             x = torch.randn((batch_size, *self.input_shape), generator=gen)
-            y = torch.randint(0, int(self.num_classes), (batch_size,), generator=gen)
+            y = torch.randint(0, int(self.num_classes or 1), (batch_size,), generator=gen)
             return x, y
         xs, ys, _ = self.images(split)
         n = len(xs)

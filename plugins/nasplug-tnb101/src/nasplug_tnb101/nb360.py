@@ -26,8 +26,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from nasplug.errors import ArchitectureError
-
 from . import encoding
 
 #: NASLib's graph edge order (``transbench101/conversions.py`` ``EDGE_LIST``), nodes 1..4

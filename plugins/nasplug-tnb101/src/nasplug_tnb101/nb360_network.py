@@ -34,7 +34,7 @@ from nasplug.errors import DataError, NasplugError
 from nasplug.graph import Graph
 
 from . import encoding
-from .network import ReLUConvBN, Zero, Identity, cell_layout
+from .network import Identity, ReLUConvBN, Zero, cell_layout
 from .search_space import CELL_EDGES, TransBench101SearchSpaceMicro
 
 #: dataset -> (classes, (channels, height, width)), NASLib's ``dataset_n_classes`` /
