@@ -65,7 +65,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Iterator
 
-from .errors import NasplugError
+from .errors import NasplugError, one_line
 from .predictor import Predictor
 
 #: the class a submission must define (the competition's rule)
@@ -312,8 +312,7 @@ def _where(exc: BaseException, root: Path) -> str:
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, SyntaxError):
         return f"SyntaxError: {exc.msg}"
-    lines = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+    return one_line(exc)
 
 
 class SubmissionPredictor(Predictor):

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from ..allocator import keep_freed_memory
-from ..errors import DataError, NasplugError
+from ..errors import DataError, NasplugError, one_line
 from . import ScoringError
 from .passes import SharedPasses, declared_passes, group_for_sharing, observers_of, union_of_needs
 
@@ -292,8 +292,7 @@ def _as_scoring_error(name: str, exc: Exception) -> ScoringError:
                              "(a smaller --batch-size may fit)")
         error.__cause__ = exc
         return error
-    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    error = ScoringError(name, f"{type(exc).__name__}: {message}"[:300])
+    error = ScoringError(name, one_line(exc)[:300])
     error.__cause__ = exc
     return error
 
