@@ -33,6 +33,15 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 MACRO_TASKS = ("class_scene", "class_object", "jigsaw", "room_layout", "segmentsemantic", "normal", "autoencoder")
 
 
+def M_to_str(space: str, arch_text: str) -> str:
+    """The benchmark's canonical string of a NASLib key (macro tuples -> '64-...-basic')."""
+    if space == "transbench101_macro":
+        from nasplug_tnb101.macro_encoding import to_arch_str
+
+        return to_arch_str(arch_text)
+    return arch_text
+
+
 def _load(path):
     if path and os.path.isfile(path):
         with open(path) as fh:
@@ -63,14 +72,25 @@ def measure(args) -> None:
     names = registry.names("predictors") if args.proxies == "all" else args.proxies.split(",")
     names = [n for n in names if n not in ("myplugin",)]  # the tutorial's copy of params
     tasks = args.tasks.split(",") if args.tasks else list(registry.get("search_spaces", args.space).datasets)
+    space_cls = args.space
     stop = False
     for task in tasks:
         api = nasplug.get_dataset_api(args.space, task)
-        archs = api.architectures()
-        archs = archs if args.cells >= len(archs) else api.sample(args.cells, seed=args.seed)
+        if args.archs_from:  # NASLib's cells: "<file>:<key>", e.g. zc_extra_sample.json's macro zen entries
+            path, _, key = args.archs_from.rpartition(":")
+            with open(path) as fh:
+                listed = json.load(fh)[key.replace("{task}", task)]
+            archs = [M_to_str(space_cls, a) for a in listed][:args.cells]
+            entry_ref = {M_to_str(space_cls, a): v for a, v in listed.items()}
+        else:
+            archs = api.architectures()
+            archs = archs if args.cells >= len(archs) else api.sample(args.cells, seed=args.seed)
+            entry_ref = {}
         entry = data["tasks"].setdefault(f"{args.space}/{task}", {"truth": {}, "scores": {}, "seconds": {},
                                                                     "build_s": {}})
         ss = nasplug.get_search_space(args.space, dataset=task)
+        if entry_ref:
+            entry.setdefault("reference", {}).update(entry_ref)
         options = {"resolution": args.resolution} if args.resolution and task in MACRO_TASKS else {}
         predictors = {}
         for name in names:
@@ -180,7 +200,15 @@ def report(paths) -> None:
                 rho = spearmanr(scores, truth).statistic if len(cells) > 2 else float("nan")
                 secs = statistics.median(entry["seconds"][name][a] for a in cells) if cells else float("nan")
                 failed = sum(s == -1e8 for s in scores)
-                print(f"{name:<10} {len(cells):>4} {rho:>7.3f} {secs:>8.3f} {failed:>6}")
+                ref = entry.get("reference", {})
+                shared = [(s, ref[a][name]) for s, a in zip(scores, cells) if a in ref and name in ref[a]]
+                agree = ""
+                if len(shared) > 2:
+                    truth_shared = [entry["truth"][a] for a in cells if a in ref and name in ref[a]]
+                    own = spearmanr([v for _, v in shared], truth_shared).statistic
+                    agree = (f"  vs the file's {name}: rho {spearmanr(*zip(*shared)).statistic:.3f} on "
+                             f"{len(shared)}; the file's own rho {own:.3f}")
+                print(f"{name:<10} {len(cells):>4} {rho:>7.3f} {secs:>8.3f} {failed:>6}{agree}")
 
 
 def main() -> None:
@@ -196,6 +224,10 @@ def main() -> None:
                         help="skip the first cells of the sample (run a second process on a later part)")
     parser.add_argument("--budget-s", type=float, default=540.0, help="stop starting new cells after this")
     parser.add_argument("--out", default="bench_new_spaces.json")
+    parser.add_argument("--archs-from", default="",
+                        help="score the cells listed in a NASLib JSON file instead of a sample: PATH:KEY, "
+                             "KEY may contain {task} (e.g. zc_extra_sample.json:transbench101_macro/{task}/zen); "
+                             "the report compares with the file's scores")
     parser.add_argument("--report", nargs="*", help="print the table of these result files and exit")
     args = parser.parse_args()
     if args.report is not None:
