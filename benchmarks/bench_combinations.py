@@ -248,9 +248,10 @@ def cmd_report(args) -> int:
     tasks = [(nb201[t], ((291, 200), (400, 91))) for t in nb201]
     others = []
     for spec in args.store_task:
-        space, task, proxies = spec.split(":")
+        space, task, proxies, *bs = spec.split(":")
         try:
-            others.append(store_features(space, task, proxies.split(","), args.pool, args.batch_size))
+            others.append(store_features(space, task, proxies.split(","), args.pool,
+                                         int(bs[0]) if bs else args.batch_size))
         except SystemExit as exc:
             print(f"{space}/{task}: skipped: {exc}", flush=True)
     for f in others:
@@ -406,8 +407,9 @@ def main(argv=None) -> int:
     s.add_argument("--batch-size", type=int, default=64)
     s.add_argument("--max-seconds", type=float, default=540)
     r = sub.add_parser("report", help="measure (no new scoring)")
-    r.add_argument("--store-task", action="append", default=[], metavar="SPACE:TASK:P1,P2",
-                   help="a task measured on nasplug's stored scores of the pool (repeatable)")
+    r.add_argument("--store-task", action="append", default=[], metavar="SPACE:TASK:P1,P2[:BATCH]",
+                   help="a task measured on nasplug's stored scores of the pool (repeatable; BATCH: the "
+                        "batch size it was scored with, default --batch-size)")
     r.add_argument("--pool", type=int, default=600)
     r.add_argument("--batch-size", type=int, default=64)
     r.add_argument("--models", default="all")
