@@ -38,8 +38,11 @@ def _naslib(file: str) -> dict:
 
 
 def _space(name: str, dataset: str):
+    """The search space, its shared weights (stem, residual blocks, head) drawn with seed 0."""
     try:
-        return nasplug.get_search_space(name, dataset=dataset)
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            return nasplug.get_search_space(name, dataset=dataset)
     except nasplug.NasplugError as exc:
         pytest.skip(f"{name} not available: {exc}")
 
