@@ -98,8 +98,9 @@ class GraphDomain(SearchDomain):
     Proposals come from the space's ``sample_random_architecture`` and
     ``mutate``; a proposal the benchmark has no ground truth for is redrawn
     (``tries`` times, then a uniformly random labelled architecture is taken and
-    counted in ``fallbacks``). Canonical strings: the benchmark's own string for
-    the graph's ``get_hash()`` (a map built once from ``api.architectures()``).
+    counted in ``fallbacks``). Canonical strings: the graph's ``get_arch_str()`` /
+    ``get_arch_string()`` when the benchmark lists it, else the benchmark's string
+    for the graph's ``get_hash()`` (a map built once from ``api.architectures()``).
     Slower than a spec-level domain (every proposal builds the cell's modules).
     """
 
@@ -114,6 +115,16 @@ class GraphDomain(SearchDomain):
         self._archs: list[str] | None = None
 
     def _canonical(self, graph: Any) -> str | None:
+        for method in ("get_arch_str", "get_arch_string"):  # the space's own string, if labelled
+            text = getattr(graph, method, None)
+            if callable(text):
+                try:
+                    text = str(text())
+                except Exception:  # noqa: BLE001 - fall back to the hash map below
+                    break
+                if self.labelled(text):
+                    return text
+                break
         if self._by_hash is None:
             probe = self.graph.clone()
             self._archs = list(self.task.api.architectures())
@@ -139,6 +150,9 @@ class GraphDomain(SearchDomain):
 
     def mutate(self, arch: str, rng: Any) -> str:
         g = self.graph.clone()
+        if not callable(getattr(g, "mutate", None)):
+            raise NasplugError(f"search space {self.task.search_space!r} has no mutate(): "
+                               "strategies that mutate cannot search it (random search can)")
         for _ in range(self.tries):
             g.set_spec(arch)
             g.mutate(rng=python_rng(rng))

@@ -185,3 +185,14 @@ def test_every_executor_gives_the_same_trajectory(data_env, tmp_path):
         outs.append([[(t["arch"], t["value"], t["proxy_evals"]) for t in rec["trajectory"]]
                      for rec in json.loads(out.read_text())["runs"][0]["records"]])
     assert outs[0] == outs[1]
+
+
+def test_list_shows_the_strategies_with_their_distribution(data_env):
+    from nasplug.cli import cli
+
+    res = CliRunner().invoke(cli, ["list", "--json"], catch_exceptions=False)
+    rows = {r["name"]: r for r in json.loads(res.stdout)["search_strategies"]}
+    assert set(rows) >= {"random", "ae", "ae-warmup", "ae-move", "proxy-top"}
+    assert rows["ae"]["distribution"] == "nasplug-search" and rows["ae"]["description"]
+    text = CliRunner().invoke(cli, ["list"], catch_exceptions=False).stdout
+    assert "Search strategies:" in text and "ae-warmup" in text
