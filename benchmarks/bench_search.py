@@ -2,9 +2,10 @@
 
 For each task: random search and aging evolution (no proxy), then the
 zero-cost variants with each proxy: ``ae-warmup`` (first population = the top
-10 of ``n`` random cells by the proxy), ``ae-move`` (child = proxy-best of the
-parent's 24 neighbours, a random one with probability 0.25; plain mutation once
-the proxy budget is spent) and ``proxy-top`` (the proxy's top cells of the same
+10 of ``n`` random cells by the proxy), ``ae-move`` (child = proxy-best of 4
+random mutations of the parent by default, ``--move ae-move`` for all 24
+neighbours as in the paper; a random one with probability 0.25; plain mutation
+once the proxy budget is spent) and ``proxy-top`` (the proxy's top cells of the same
 ``n``, queried best first). Population 10, sample size 3, 100 queries, 20 seeds.
 Each proxy gets a per-search proxy budget (``--budget PROXY=N``, also the
 warm-up's ``n``): scoring is the expensive part on a shared 2-core machine, and
@@ -12,7 +13,9 @@ the score store shares every cell across seeds and strategies (scored once
 per proxy, task and batch).
 
     nice python benchmarks/bench_search.py [--tasks cifar10,cifar100,ImageNet16-120]
-        [--proxies synflow,jacov] [--budget synflow=100 --budget jacov=50] [--out DIR]
+        [--proxies synflow,jacov] [--budget synflow=50 --budget jacov=50] [--out DIR]
+
+(The README's table: ``--proxies synflow --budget synflow=50``.)
 
 Writes DIR/<task>_<what>.json (``nasplug search --output``) and prints a
 Markdown table (mean +- std of the best test accuracy found after 10/25/50/100
@@ -57,6 +60,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--out", default="bench_search_out")
     parser.add_argument("--skip-baselines", action="store_true")
+    parser.add_argument("--move", default="ae-move:candidates=4",
+                        help="the move-proposal strategy spec (default: 4 random mutations per move)")
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     budgets = {p: 100 for p in args.proxies.split(",") if p}
@@ -75,7 +80,7 @@ def main() -> None:
                                out / f"{task}_baselines.json"))
         for proxy, n in budgets.items():
             before = load()
-            doc = search(["--strategy", f"ae-warmup:n={n}", "--strategy", "ae-move",
+            doc = search(["--strategy", f"ae-warmup:n={n}", "--strategy", args.move,
                           "--strategy", f"proxy-top:n={n}", "--predictor", proxy,
                           "--proxy-budget", str(n), *bench, *common], out / f"{task}_{proxy}.json")
             doc["load"] = (before, load())
