@@ -173,3 +173,28 @@ def test_tnb_table_tuples_are_naslib_graph_encoded():
         net.eval()
         out = net(torch.randn(3, 3, 32, 32))
         assert torch.allclose(out, out[:1].expand_as(out))
+
+
+def test_nasplug_list_and_eval_show_the_tasks(tmp_path, monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from nasplug.cli import cli
+
+    listed = json.loads(CliRunner().invoke(cli, ["list", "--json"], catch_exceptions=False).stdout)
+    for kind, field in (("search_spaces", "datasets"), ("benchmarks", "tasks")):
+        for entry in listed[kind]:
+            if entry["name"] in SPACES:
+                assert set(TASKS) <= set(entry[field]), entry
+    assert {d["name"]: d["distribution"] for d in listed["datasets"]}["ninapro"] == "nasplug-nb360"
+    # no images of these data sets here: the data-free proxy runs on the input shape
+    monkeypatch.setenv("NASPLUG_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "r.json"
+    res = CliRunner().invoke(cli, ["eval", "--predictor", "params", "--benchmark", "nasbench201/ninapro",
+                                   "--test-size", "6", "--data-dir", str(tmp_path), "--output", str(out)],
+                             catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert "nasbench201/ninapro" in res.stdout and "1x16x52" in res.stdout
+    summary = json.loads(out.read_text())["summary"][0]
+    assert summary["task"] == "nasbench201/ninapro" and summary["n_scored"] == 6
