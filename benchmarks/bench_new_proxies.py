@@ -1,6 +1,6 @@
 """ZiCo, MeCo, SWAP and AZ-NAS on NAS-Bench-201 under each paper's protocol: paper vs nasplug.
 
-    NASPLUG_DATA=../shared/data nice python benchmarks/bench_new_proxies.py score --dataset cifar10 --cells 1000
+    NASPLUG_DATA=../shared/data nice python benchmarks/bench_new_proxies.py score --dataset cifar10
     python benchmarks/bench_new_proxies.py report            # paper vs nasplug, per dataset
     python benchmarks/bench_new_proxies.py speed --cells 20  # seconds per cell vs the compute floor
 
@@ -8,8 +8,8 @@
 every dataset), builds each once (the weights every cell shares: seed 0; the
 cell's own: seed 10**6 + i) and scores it with every variant below that the
 cache does not hold yet. Each result is appended to the cache (JSON lines,
-``--cache``, one file per dataset: ``{dataset}`` in the path) as soon as it exists, so a killed run resumes where it stopped and
-nothing is computed twice. ``report`` reads the cache only.
+``--cache``, one file per dataset: ``{dataset}`` in the path) as soon as it
+exists, so a killed run resumes where it stopped and nothing is computed twice. ``report`` reads the cache only.
 
 Variants, each on its paper's batch protocol (the authors' code where the
 paper does not say):

@@ -117,7 +117,8 @@ def test_rank_aggregate_is_sum_of_log_rank_over_n():
     assert rank_aggregate(m) == pytest.approx(expected)
     assert max(rank_aggregate(m)) <= 0
     # the log punishes one bad rank more than a good one rewards: (4, 1) loses to (2.5, 2.5)
-    assert rank_aggregate([[4, 1], [2.5, 2.5], [1, 4], [2, 2]])[1] > rank_aggregate([[4, 1], [2.5, 2.5], [1, 4], [2, 2]])[0]
+    balanced = rank_aggregate([[4, 1], [2.5, 2.5], [1, 4], [2, 2]])
+    assert balanced[1] > balanced[0]
     with pytest.raises(ValueError):
         rank_aggregate(np.zeros((0, 4)))
 

@@ -13,7 +13,6 @@ blocks included: 18 maps), each ``(B, C, H, W)``.
 
 from __future__ import annotations
 
-
 from typing import Sequence
 
 #: the authors' epsilon in the entropy and in the trainability score
@@ -35,7 +34,7 @@ def feature_expressivity(feature) -> float:
     """
     import torch
 
-    b, c = feature.shape[0], feature.shape[1]
+    c = feature.shape[1]
     x = feature.detach().double().movedim(1, -1).reshape(-1, c)
     x = x - x.mean(dim=0, keepdim=True)
     sigma = x.T @ x / x.shape[0]

@@ -21,9 +21,10 @@ Options:
     of ``named_modules()``, the network itself, cells, ReLU, BatchNorm and
     container outputs included).
 ``variant``
-    ``"meco"`` (default) or ``"opt"`` (MeCo_opt, the paper's optimised variant and the authors' ``meco_opt``: per module, the
-    correlation of 8 channels drawn at random (seeded), its lambda_min scaled by
-    ``C / 8``; all channels when ``C < 8``).
+    ``"meco"`` (default) or ``"opt"`` (MeCo_opt, the paper's optimised variant and
+    the authors' ``meco_opt``: per module, the correlation of 8 channels drawn
+    at random (seeded), its lambda_min scaled by ``C / 8``; all channels when
+    ``C < 8``).
 ``samples``
     how many samples of the batch to use (default 1, the paper). The feature
     map of the first one is scored; the others only shape BatchNorm statistics.
