@@ -155,17 +155,41 @@ def data_command(ctx: click.Context, as_json: bool, data_dir: str | None) -> Non
 @click.argument("target")
 @DATA_DIR_OPTION
 def fetch_command(target: str, data_dir: str | None) -> None:
-    """Download CIFAR-10 or CIFAR-100 (TARGET: cifar10 or cifar100) through torchvision."""
+    """Download a dataset's files: cifar10 or cifar100 (through torchvision), or any installed
+    dataset plugin that can fetch its own (svhn with nasplug-nb360)."""
     from ..config import get_data_dir
     from ..data.fetch import TARGETS, fetch
 
-    if target not in TARGETS:
+    fetcher = None if target in TARGETS else _plugin_fetcher(target)
+    if target not in TARGETS and fetcher is None:
+        names = [*TARGETS, *_plugin_fetchable()]
         raise NasplugError(f"unknown data target {target!r}; 'nasplug data fetch' downloads "
-                           f"{' or '.join(TARGETS)}")
+                           f"{', '.join(names[:-1])} or {names[-1]}")
     root = get_data_dir(data_dir)
     click.echo(f"fetching {target} into {root} (torchvision)")
-    folder = fetch(target, data_dir)
+    folder = fetch(target, data_dir) if fetcher is None else fetcher(data_dir)
     click.echo(f"{target}: {folder}")
+
+
+def _plugin_fetcher(name: str):
+    """The ``fetch_files`` of the installed dataset plugin ``name`` (dataset contract), or None."""
+    from ..plugins import get_registry
+
+    registry = get_registry()
+    if name not in registry.names("datasets"):
+        return None
+    try:
+        fetcher = getattr(registry.get("datasets", name), "fetch_files", None)
+    except Exception:  # a broken plugin is reported by 'nasplug list', not here
+        return None
+    return fetcher if callable(fetcher) else None
+
+
+def _plugin_fetchable() -> list[str]:
+    """The installed dataset plugins that can download their files (for the error line)."""
+    from ..plugins import get_registry
+
+    return [n for n in get_registry().names("datasets") if _plugin_fetcher(n) is not None]
 
 
 # -- import -----------------------------------------------------------------------

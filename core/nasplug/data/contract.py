@@ -19,6 +19,10 @@ evaluation scores each architecture on a batch drawn reproducibly from it.
 - optional ``supports_augment = True`` when the constructor takes ``augment=True``
   (NASLib's training transforms, ``nasplug eval --augment``); ``batch_info`` then
   names the transforms under ``"augmentation"``.
+- optional ``fetch_files(data_dir=None) -> path`` (a static or class method) when
+  the dataset's files can be downloaded: ``nasplug data fetch NAME`` calls it. It
+  must leave nothing half-written in the data directory when it fails and raise
+  a :class:`nasplug.errors.DataError` (one line) without network.
 """
 
 from __future__ import annotations

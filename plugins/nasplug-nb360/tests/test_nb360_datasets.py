@@ -318,3 +318,18 @@ def test_download_svhn_with_a_bad_checksum_leaves_nothing(tmp_path, monkeypatch)
     finally:
         server.shutdown()
     assert list(data.iterdir()) == []
+
+
+def test_nasplug_data_fetch_svhn_dispatches_to_the_plugin_and_fails_offline_in_one_line(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from nasplug.cli import cli
+
+    _point_svhn_at(monkeypatch, "http://127.0.0.1:9", {})  # discard port: connection refused
+    res = CliRunner().invoke(cli, ["data", "fetch", "svhn", "--data-dir", str(tmp_path)])
+    assert res.exit_code == 1
+    errors = [line for line in res.output.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and "SVHN" in errors[0], res.output
+    assert list(tmp_path.iterdir()) == []
+    res = CliRunner().invoke(cli, ["data", "fetch", "mnist"])
+    assert res.exit_code == 1 and "cifar10, cifar100 or svhn" in res.output

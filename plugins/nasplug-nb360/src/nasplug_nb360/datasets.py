@@ -241,6 +241,11 @@ class SVHNDataset(NB360Dataset):
     def _fetch(self) -> None:
         fetch_svhn(self.data_dir)
 
+    @staticmethod
+    def fetch_files(data_dir: Any = None) -> Path:
+        """``nasplug data fetch svhn``: the dataset contract's download hook (:func:`fetch_svhn`)."""
+        return fetch_svhn(data_dir)
+
     def augmentation(self, split: str = "train") -> str | None:
         if not self.augment or self.synthetic or split != "train":
             return None
