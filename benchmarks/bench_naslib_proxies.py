@@ -8,7 +8,11 @@ faithfulness to NASLib's stored scores, quality against ground truth, speed.
 Every score is kept in ``--store`` (a JSON file, default
 ``results-naslib-proxies-scores.json`` in the working directory, git-ignored, written every 10
 cells) keyed by section, dataset, cell and proxy, so an interrupted or repeated run
-recomputes nothing it already has (``--fresh`` ignores the store).
+recomputes nothing it already has (``--fresh`` ignores the store). ``--max-minutes``
+stops scoring after that long and reports the cells scored so far: every section is
+scored round-robin (cell i of each, then cell i + 1), so what is done is the same
+seeded prefix everywhere. (The faithfulness figures in the README were taken before
+the shared NAS-Bench-201/301 weights of that section were seeded.)
 
 (a) ``--faithfulness``: nasplug's scores of NASLib's own cells against NASLib's
 stored ones, each cell on its own seeded real batch and its own seeded weights
@@ -205,6 +209,7 @@ def run_faithfulness(args, store: Store) -> dict:
     extra = json.loads((ddir / "naslib" / "zc_extra_sample.json").read_text())
     sections = []
     for dataset in args.faith_datasets.split(","):
+        torch.manual_seed(args.seed)  # the weights every cell shares (stem, residual blocks, head)
         space = nasplug.get_search_space("nasbench201", dataset=dataset)
         data = load_dataset(dataset)
         bs = batch_size_for(dataset, NB201_BATCH)
@@ -216,6 +221,7 @@ def run_faithfulness(args, store: Store) -> dict:
             sections.append(sec)
     cells = extra["nasbench301/cifar10/nwot"]
     keys = list(cells)[:args.faith_cells] if args.faith_cells else list(cells)
+    torch.manual_seed(args.seed)
     sec = Section("faith301", "cifar10", keys, ("nwot",), nasplug.get_search_space("nasbench301", dataset="cifar10"),
                   load_dataset("cifar10"), NB301_BATCH)
     sec.reference = cells
