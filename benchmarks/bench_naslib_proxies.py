@@ -242,8 +242,10 @@ def run_faithfulness(args, store: Store) -> dict:
             if "val_accuracy" in sec.reference[keys[0]]:
                 acc = [sec.reference[k]["val_accuracy"] for k in keys]
                 row.update(rho_vs_val_ours=_rho(mine, acc), rho_vs_val_naslib=_rho(theirs, acc))
-            ok = [(m, t) for m, t in zip(sec.scores[p], theirs) if m is not None and t not in (0, NASLIB_FAILURE_SCORE)]
-            row.update(median_ours=statistics.median(m for m, _ in ok), median_naslib=statistics.median(t for _, t in ok),
+            ok = [(m, t) for m, t in zip(sec.scores[p], theirs)
+                  if m is not None and t not in (0, NASLIB_FAILURE_SCORE)]
+            row.update(median_ours=statistics.median(m for m, _ in ok),
+                       median_naslib=statistics.median(t for _, t in ok),
                        median_ratio=statistics.median(m / t for m, t in ok))
             if p == "epe_nas":
                 row["same_failed_cells"] = [v is None for v in sec.scores[p]] == [t == NASLIB_FAILURE_SCORE

@@ -6,7 +6,6 @@ import copy
 import math
 
 import pytest
-import torch
 from torch import nn
 
 from nasplug.zerocost import NASLIB_FAILURE_SCORE, ScoringError
