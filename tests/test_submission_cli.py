@@ -47,8 +47,10 @@ def test_tutorial_sample_submission_zip_matches_the_plugin(env):
             zf.write(SAMPLE / name, f"sample_submission/{name}")
     result = evaluate(str(archive), "myplugin")
     assert result.exit_code == 0, result.output
-    rows = {line.split()[0]: line.split()[3:5] for line in result.output.splitlines()
-            if line.startswith(("MyZeroCostPredictorName ", "myplugin "))}
+    rows: dict = {}
+    for line in result.output.splitlines():  # the comparison table's rows (the first mention of each)
+        if line.startswith(("MyZeroCostPredictorName ", "myplugin ")):
+            rows.setdefault(line.split()[0], line.split()[3:5])
     # same predictor, same cells: the same failed count and Kendall tau
     assert rows["MyZeroCostPredictorName"] == rows["myplugin"] and rows["myplugin"][0] == "0"
 
