@@ -173,6 +173,7 @@ def _merge(paths) -> dict:
             into["truth"].update(entry["truth"])
             into["build_s"].update(entry["build_s"])
             into["synthetic"] = entry.get("synthetic")
+            into.setdefault("reference", {}).update(entry.get("reference", {}))
             for key in ("scores", "seconds"):
                 for name, values in entry[key].items():
                     into[key].setdefault(name, {}).update(values)
