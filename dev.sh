@@ -38,9 +38,9 @@ setup() {
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     return 0
   fi
-  echo "installing the versions of constraints.txt (torch, torchvision, ray, test and lint tools), nasplug and its plugins into $VENV"
+  echo "installing the versions of constraints.txt (torch, torchvision, ray, xgboost, test and lint tools), nasplug and its plugins into $VENV"
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check -c constraints.txt \
-    torch torchvision ray matplotlib setuptools wheel pytest hypothesis scikit-learn ruff mypy build twine
+    torch torchvision ray matplotlib setuptools wheel pytest hypothesis scikit-learn xgboost ruff mypy build twine
   local args=()
   for d in $(distributions); do args+=(-e "$d"); done
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check -c constraints.txt --no-build-isolation "${args[@]}"
