@@ -7,8 +7,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nasplug.data import (CIFAR10_MEAN, CIFAR10_STD, IMAGENET16_MEAN, IMAGENET16_STD, Cifar100Dataset,
-                          Cifar10Dataset, ImageNet16Dataset, clear_cache)
+from nasplug.data import (
+    CIFAR10_MEAN,
+    CIFAR10_STD,
+    IMAGENET16_MEAN,
+    IMAGENET16_STD,
+    Cifar10Dataset,
+    Cifar100Dataset,
+    ImageNet16Dataset,
+    clear_cache,
+)
 from nasplug.errors import DataError
 
 

@@ -92,8 +92,8 @@ def test_a_failing_proxy_fails_only_its_own_cells(task, tmp_path):
 
 
 def test_the_pool_gives_the_same_scores(task):
-    from nasplug.executors import get_executor
     from nasplug.evaluation.together import run_together
+    from nasplug.executors import get_executor
 
     names = ["snip", "jacov", "synflow"]
     here = run_together(resolved(names), task, test_size=2, store=False)

@@ -10,8 +10,7 @@ import torch
 
 import nasplug
 from nasplug.zerocost import ScoringError, ZeroCostPredictor
-from nasplug.zerocost.conformance import (assert_unchanged, snapshot, tiny_autoencoder, tiny_batch,
-                                          tiny_classifier)
+from nasplug.zerocost.conformance import assert_unchanged, snapshot, tiny_autoencoder, tiny_batch, tiny_classifier
 from nasplug.zerocost.engine import score, score_many
 from nasplug.zerocost.passes import PASSES, declared_passes
 

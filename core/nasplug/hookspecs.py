@@ -70,8 +70,8 @@ def register_predictors(register: RegisterPredictor) -> None:
     scores) are computed by the executor and kept in the score store, so a
     killed run resumes without rescoring; ``combine(population)`` then turns the
     components of the whole evaluated set into one score per cell, in the
-    evaluating process. A class with a ``from_spec(args, options)`` classmethod
-    is also named as ``NAME:ARGS[:KEY=VALUE,...]`` (``ensemble:synflow,jacov``).
+    evaluating process. Population predictors are also named as
+    ``KIND:MEMBERS[:KEY=VALUE,...]`` (``ensemble:synflow,jacov``).
     """
 
 

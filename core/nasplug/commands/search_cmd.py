@@ -152,8 +152,7 @@ def _run(runner, executor, strategies, predictors, benchmarks, queries, seeds, f
          synthetic_data, augment, no_progress):
     from ..evaluation.settings import BatchSettings
     from ..evaluation.tasks import parse_benchmark
-    from ..search import (ProxyOracle, checkpoints, get_strategy, open_task, run_search,
-                          summarize)
+    from ..search import ProxyOracle, checkpoints, get_strategy, open_task, run_search, summarize
     from ..store import ScoreStore
 
     instances = [get_strategy(s) for s in strategies]  # unknown names fail before any work

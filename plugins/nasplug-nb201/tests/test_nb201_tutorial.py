@@ -17,7 +17,8 @@ torch.set_num_threads(1)
 @pytest.fixture
 def tutorial_data_dir(tmp_path, monkeypatch):
     env = os.environ.get("NASPLUG_DATA")
-    base = next((b for b in ([Path(env)] if env else []) + [Path(__file__).resolve().parents[3] / ".." / "shared" / "data"]
+    shared = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
+    base = next((b for b in ([Path(env)] if env else []) + [shared]
                  if (b / "benchmarks" / "nb201.csv").is_file()), None)
     if base is None:
         pytest.skip("no NAS-Bench-201 data directory (set NASPLUG_DATA)")
@@ -55,7 +56,8 @@ def test_tutorial_until_querying_performance(tutorial_data_dir, capsys):
     assert list(cell.edges()) == [(1, 2), (1, 3), (1, 4), (2, 3), (2, 4), (3, 4)]
     text = str(cell.edges[1, 2]["op"])
     assert text.startswith("[Identity(), Zero (stride=1), ReLUConvBN(")
-    assert text.count("affine=False") == 2 and "AvgPool1x1(\n  (avgpool): AvgPool2d(kernel_size=3, stride=1, padding=1)" in text
+    pool = "AvgPool1x1(\n  (avgpool): AvgPool2d(kernel_size=3, stride=1, padding=1)"
+    assert text.count("affine=False") == 2 and pool in text
 
     # -- Sampling random models
     graph = search_space.clone()
@@ -88,8 +90,8 @@ def test_tutorial_until_querying_performance(tutorial_data_dir, capsys):
     dataset_api = get_dataset_api("nasbench201", "cifar10")
 
     graph = sample_and_parse_graph()
-    from nasplug_nb201 import convert_naslib_to_str
     from nasplug import Metric
+    from nasplug_nb201 import convert_naslib_to_str
     labelled = set(dataset_api.architectures(Metric.VAL_ACCURACY))  # the 491 cells of the sample file
     arch = convert_naslib_to_str(graph)
     if arch in labelled:

@@ -7,9 +7,9 @@ import json
 import random
 
 import pytest
+
 from nasplug.errors import DataError, MetricNotAvailableError, NasplugError
 from nasplug.metrics import Metric
-
 from nasplug_nb301 import encoding as enc
 from nasplug_nb301.benchmark import NasBench301Benchmark
 from nasplug_nb301.surrogate import SURROGATE_ENV
@@ -137,8 +137,9 @@ def test_naslib_zero_cost_file_alone_is_enough(tmp_path, nb301_rows):
 
 
 def test_registered_plugin_and_the_evaluator_path(nb301_data_dir, monkeypatch):
-    import nasplug
     import torch
+
+    import nasplug
 
     monkeypatch.delenv(SURROGATE_ENV, raising=False)
     registry = nasplug.get_registry()

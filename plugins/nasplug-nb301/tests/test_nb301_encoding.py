@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
-from nasplug.errors import ArchitectureError, NasplugError
 
+from nasplug.errors import ArchitectureError, NasplugError
 from nasplug_nb301 import encoding as enc
 
 # The first row of the table, by hand: normal node 2 = max_pool(0) + dil_conv_3x3(1).

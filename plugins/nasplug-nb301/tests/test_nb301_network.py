@@ -6,9 +6,9 @@ import random
 
 import pytest
 import torch
+
 from nasplug.counting import count_flops, count_parameters
 from nasplug.errors import ArchitectureError
-
 from nasplug_nb301 import encoding as enc
 from nasplug_nb301.search_space import NasBench301SearchSpace
 

@@ -31,7 +31,7 @@ def test_table_json_plot_and_store_reuse(data_env, tmp_path):
     assert res.exit_code == 0, res.output
     lines = res.stdout.splitlines()
     assert lines[0].split()[:5] == ["task", "strategy", "predictor", "after", "10"]
-    assert any("proxy-top:n=8" in l and "params" in l for l in lines)
+    assert any("proxy-top:n=8" in line and "params" in line for line in lines)
     assert "best cell of nasbench201/cifar10: 94.3733" in res.stdout
     doc = json.loads(out.read_text())
     assert doc["settings"]["checkpoints"] == [10, 12]
@@ -106,7 +106,8 @@ def test_task_without_ground_truth(data_env, nasplug_pm, nasplug_plugin, labels)
         metrics = ()
 
         def architectures(self):
-            return ["|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"] if labels else []
+            cell = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
+            return [cell] if labels else []
 
         def query(self, arch, metric=None, dataset=None):
             raise nasplug.MetricNotAvailableError("this table holds no validation accuracy")

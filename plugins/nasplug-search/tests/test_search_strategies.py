@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nasplug.errors import NasplugError
-from nasplug.search import SearchBudget, get_strategy, run_search
-
+from nasplug.search import get_strategy, run_search
 from nasplug_nb201 import conversions as conv
 
 

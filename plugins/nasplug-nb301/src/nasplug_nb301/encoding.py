@@ -185,7 +185,8 @@ def genotype_to_compact(genotype: Any) -> Compact:
             try:
                 op_name, node = item
             except (TypeError, ValueError):
-                raise ArchitectureError(f"genotype {name} edge {i} must be (op_name, input_node), got {item!r}") from None
+                raise ArchitectureError(f"genotype {name} edge {i} must be (op_name, input_node), "
+                                        f"got {item!r}") from None
             if op_name not in OPS:
                 raise ArchitectureError(
                     f"genotype {name} edge {i}: unknown op {op_name!r}; valid: {', '.join(OPS)}")
@@ -258,7 +259,8 @@ def config_to_compact(config: Any) -> Compact:
                     raise ArchitectureError(
                         f"configuration lacks {edge_key}{start + node_in} (op from node {node_in} to node {node})")
                 if op_name not in OPS:
-                    raise ArchitectureError(f"{edge_key}{start + node_in}: unknown op {op_name!r}; valid: {', '.join(OPS)}")
+                    raise ArchitectureError(f"{edge_key}{start + node_in}: unknown op {op_name!r}; "
+                                            f"valid: {', '.join(OPS)}")
                 pairs.append((node_in, OPS.index(op_name)))
         if present:
             extra = ", ".join(f"{edge_key}{e}" for e in sorted(present))

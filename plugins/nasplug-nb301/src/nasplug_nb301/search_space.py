@@ -27,9 +27,10 @@ from typing import Any, Iterator
 
 import networkx as nx
 import torch
+from torch import nn
+
 from nasplug.errors import ArchitectureError, NasplugError
 from nasplug.graph import Graph
-from torch import nn
 
 from . import encoding as enc
 from .network import DEFAULT_CHANNELS, DEFAULT_LAYERS, STEM_MULTIPLIER, DartsNetwork

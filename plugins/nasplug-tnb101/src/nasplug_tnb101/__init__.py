@@ -11,10 +11,25 @@ from __future__ import annotations
 
 from nasplug.lazy import lazy_exports
 
-from .encoding import (ARCH_PREFIX, EDGES, NUM_ARCHITECTURES, OP_NAMES, all_architectures,
-                       arch_index, convert_op_indices_micro_to_str, convert_str_to_op_indices,
-                       from_index, is_valid, iter_architectures, mutate, neighbours, parse_arch,
-                       random_architecture, to_arch_str, to_op_indices)
+from .encoding import (
+                       ARCH_PREFIX,
+                       EDGES,
+                       NUM_ARCHITECTURES,
+                       OP_NAMES,
+                       all_architectures,
+                       arch_index,
+                       convert_op_indices_micro_to_str,
+                       convert_str_to_op_indices,
+                       from_index,
+                       is_valid,
+                       iter_architectures,
+                       mutate,
+                       neighbours,
+                       parse_arch,
+                       random_architecture,
+                       to_arch_str,
+                       to_op_indices,
+)
 from .tasks import TASK_NAMES, TASKS
 
 __version__ = "0.1.0"
