@@ -173,3 +173,11 @@ def test_options_and_errors():
 
     with pytest.raises(NasplugError, match="at least 2"):
         AzNasPredictor().query_components(Flat(), [tiny_batch(n=8, size=8)])
+
+
+def test_an_upsampling_stage_is_scored():
+    """Dense-prediction decoders upsample: the output's gradient is unshuffled to the input's size."""
+    g_in = torch.ones(2, 4, 4, 4)
+    g_out = torch.ones(2, 3, 8, 8)
+    value = C.pair_trainability(g_in, g_out)
+    assert value is not None and math.isfinite(value)

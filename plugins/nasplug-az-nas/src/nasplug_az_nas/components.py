@@ -59,7 +59,8 @@ def pair_trainability(g_in, g_out) -> float:
 
     With ``M = g_in^T g_out / (B*H*W)`` (channels of the input x channels of the
     output; an input of higher resolution is pixel-unshuffled to the output's)
-    and ``s`` its largest singular value: ``-s - 1/(s + 1e-6) + 2`` (0 at
+    (an upsampling stage: the output's gradient unshuffled to the input's) and
+    ``s`` its largest singular value: ``-s - 1/(s + 1e-6) + 2`` (0 at
     ``s = 1``, the ideal; lower elsewhere). ``None`` when the stage passes the
     gradient through unchanged (the caller treats it as the worst).
     """
@@ -71,9 +72,12 @@ def pair_trainability(g_in, g_out) -> float:
                            dtype=g_out.dtype, device=g_out.device)
     if g_in.shape == g_out.shape and bool(torch.equal(g_in, g_out)):
         return None
-    if g_in.shape[2] != g_out.shape[2] or g_in.shape[3] != g_out.shape[3]:
-        stride = g_in.shape[2] // g_out.shape[2]
-        g_in = nn.functional.pixel_unshuffle(g_in, stride)
+    if g_in.shape[2] > g_out.shape[2]:
+        g_in = nn.functional.pixel_unshuffle(g_in, g_in.shape[2] // g_out.shape[2])
+    elif g_in.shape[2] < g_out.shape[2]:
+        # an upsampling stage (a dense-prediction decoder; not in the paper, whose
+        # networks only downsample): the output's gradient is unshuffled instead
+        g_out = nn.functional.pixel_unshuffle(g_out, g_out.shape[2] // g_in.shape[2])
     bo, co, ho, wo = g_out.shape
     a = g_in.double().movedim(1, -1).reshape(-1, g_in.shape[1])
     b = g_out.double().movedim(1, -1).reshape(-1, co)
