@@ -37,7 +37,15 @@ class ToyPredictor(nasplug.Predictor):
     name = "toypred"
 
 
+class ToyStrategy:
+    name = "toysearch"
+
+
 class EveryKind:
+    @hookimpl
+    def register_search_strategies(self, register):
+        register(ToyStrategy)
+
     @hookimpl
     def register_search_spaces(self, register):
         register(ToySpace)
@@ -63,7 +71,8 @@ def test_every_kind_registers(nasplug_pm):
     nasplug_pm.register(EveryKind(), name="every-kind")
     registry = nasplug.get_registry()
     for kind, name in [("search_spaces", "toyspace"), ("benchmarks", "toybench"),
-                       ("predictors", "toypred"), ("datasets", "toyset"), ("executors", "toyexec")]:
+                       ("predictors", "toypred"), ("datasets", "toyset"), ("executors", "toyexec"),
+                       ("search_strategies", "toysearch")]:
         assert registry.names(kind) == [name]
     space = nasplug.get_search_space("toyspace")
     assert space.dataset == "toyset"
@@ -91,6 +100,7 @@ def test_list_json_and_text(nasplug_pm):
     assert data["benchmarks"][0]["search_space"] == "toyspace"
     text = runner.invoke(cli, ["list"]).output
     assert "Search spaces:" in text and "toyspace" in text and "Executors:" in text
+    assert "Search strategies:" in text and "toysearch" in text
 
 
 def test_user_error_is_one_line_and_nonzero(nasplug_pm):
