@@ -18,8 +18,6 @@ The full files are measured by ``benchmarks/bench_naslib_proxies.py --faithfulne
 
 from __future__ import annotations
 
-import ast
-import json
 import random
 
 import pytest
@@ -29,60 +27,13 @@ nasplug = pytest.importorskip("nasplug")
 
 from scipy.stats import spearmanr  # noqa: E402
 
-from nasplug.testing import find_data_dir, load_batch  # noqa: E402
+from nasplug.testing.faithfulness import naslib_file as _naslib  # noqa: E402
+from nasplug.testing.faithfulness import score_cells as _score  # noqa: E402
+from nasplug.testing.faithfulness import seeded_space as _space  # noqa: E402
 
 N_CELLS = 60
 BATCH = 32
 DATASET = "cifar10"
-
-
-def _naslib(file: str) -> dict:
-    ddir = find_data_dir()
-    path = ddir / "naslib" / file if ddir else None
-    if path is None or not path.is_file():
-        pytest.skip(f"no naslib/{file} in the data directory (set NASPLUG_DATA)")
-    return json.loads(path.read_text())
-
-
-def _space(name: str, dataset: str):
-    """The search space, its shared weights (stem, residual blocks, head) drawn with seed 0."""
-    try:
-        with torch.random.fork_rng():
-            torch.manual_seed(0)
-            return nasplug.get_search_space(name, dataset=dataset)
-    except nasplug.NasplugError as exc:
-        pytest.skip(f"{name} not available: {exc}")
-
-
-def _build(space, key: str):
-    spec = ast.literal_eval(key)
-    if hasattr(space, "build"):
-        return space.build(spec)
-    graph = space.clone()
-    graph.set_spec(spec)
-    return graph.parse()
-
-
-def _score(predictor, space, keys, dataset, batch_size):
-    """nasplug's score of each cell: its own seeded weights and seeded real batch."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # the CPU is shared
-    try:
-        out = []
-        for i, key in enumerate(keys):
-            torch.manual_seed(i)
-            graph = _build(space, key)
-            batch = None
-            if batch_size:
-                try:
-                    x, y, _ = load_batch(dataset, batch_size, seed=i, synthetic=False)
-                except nasplug.NasplugError as exc:
-                    pytest.skip(f"no real {dataset} batch: {exc}")
-                batch = [(x, y)]
-            out.append(predictor.query(graph, batch))
-        return out
-    finally:
-        torch.set_num_threads(threads)
 
 
 def test_plain_sign_magnitude_and_rank_against_accuracy_match_naslib():
