@@ -14,9 +14,10 @@ left out of every metric, and counted in ``n_failed`` (``failed_policy`` says so
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from ..errors import NasplugError
 from .correlation import FAILED_POLICY, compute_scores
@@ -66,18 +67,51 @@ def _job_context(resolved: ResolvedPredictor, task: PreparedTask, executor: Any)
         live_dataset=None if executor.needs_pickling else task.live_dataset)
 
 
+def job_parts(todo: Sequence[str], executor: Any, chunk_size: int | None) -> Iterable[tuple[str, ...]]:
+    """How ``todo`` is cut into jobs: ``chunk_size`` when given, guided chunks for worker
+    processes, one architecture per job in-process (so results are stored as they come)."""
+    if chunk_size is not None:
+        return _chunks(todo, chunk_size)
+    if executor.needs_pickling:
+        return _guided_chunks(todo, executor.workers)
+    return _chunks(todo, 1)
+
+
+def sample_with_truth(task: PreparedTask, test_size: int, archs: Sequence[str] | None
+                      ) -> tuple[list[str], list[float]]:
+    """The architectures to score (``archs``, else the benchmark's seeded sample) and their ground truth."""
+    if archs is None:
+        archs = task.api.sample(int(test_size), seed=task.settings.seed)
+    archs = [str(a) for a in archs]
+    return archs, [float(task.api.query(a, metric=task.metric, dataset=task.dataset)) for a in archs]
+
+
+@contextlib.contextmanager
+def scoring_resources(store: Any, executor: Any) -> Iterator[tuple[Any, Any]]:
+    """``(store, executor)``: the caller's, or a default score store / in-process executor
+    opened here and closed on exit (``store=False`` stays False: no caching)."""
+    from ..executors import InProcessExecutor
+    from ..store import ScoreStore
+
+    own_store, own_executor = store is None, executor is None
+    store = ScoreStore() if own_store else store
+    executor = InProcessExecutor() if own_executor else executor
+    try:
+        yield store, executor
+    finally:
+        if own_executor:
+            executor.close()
+        if own_store:
+            store.close()
+
+
 def _score_missing(resolved: ResolvedPredictor, task: PreparedTask, todo: list[str], executor: Any,
                    chunk_size: int | None, on_cell: Any) -> None:
     """Send ``todo`` to ``executor`` and call ``on_cell(cell)`` for every result as it arrives."""
     from .jobs import ScoringJob, run_scoring_job
 
     ctx = _job_context(resolved, task, executor)
-    if chunk_size is not None:
-        parts = _chunks(todo, chunk_size)
-    elif executor.needs_pickling:
-        parts = _guided_chunks(todo, executor.workers)
-    else:
-        parts = _chunks(todo, 1)
+    parts = job_parts(todo, executor, chunk_size)
     for cells in executor.map(run_scoring_job, [ScoringJob(ctx, part) for part in parts]):
         for cell in cells:
             on_cell(cell)
@@ -117,8 +151,7 @@ def run_task(resolved: ResolvedPredictor, task: PreparedTask, *, test_size: int 
              archs: Sequence[str] | None = None, chunk_size: int | None = None,
              pre_process: bool = True) -> dict:
     """Score ``test_size`` architectures of ``task`` with ``resolved`` (see :func:`evaluate_task`)."""
-    from ..executors import InProcessExecutor
-    from ..store import ScoreStore, StoreKey
+    from ..store import StoreKey
 
     if int(test_size) < 1:
         raise NasplugError(f"test size must be at least 1, got {test_size}")
@@ -129,16 +162,9 @@ def run_task(resolved: ResolvedPredictor, task: PreparedTask, *, test_size: int 
                                    progress=progress, archs=archs)
     if resolved.requires_data:
         task.require_images(resolved.name)
-    seed = task.settings.seed
-    if archs is None:
-        archs = task.api.sample(int(test_size), seed=seed)
-    archs = [str(a) for a in archs]
-    truth = [float(task.api.query(a, metric=task.metric, dataset=task.dataset)) for a in archs]
-    key = StoreKey(resolved.name, resolved.version, task.task, seed, task.batch_key())
-    own_store, own_executor = store is None, executor is None
-    store = ScoreStore() if own_store else store
-    executor = InProcessExecutor() if own_executor else executor
-    try:
+    archs, truth = sample_with_truth(task, test_size, archs)
+    key = StoreKey(resolved.name, resolved.version, task.task, task.settings.seed, task.batch_key())
+    with scoring_resources(store, executor) as (store, executor):
         cached = store.lookup(key, archs) if store else {}
         todo = [a for a in dict.fromkeys(archs) if a not in cached]
         if pre_process and todo and not executor.needs_pickling:
@@ -161,11 +187,6 @@ def run_task(resolved: ResolvedPredictor, task: PreparedTask, *, test_size: int 
             if bar is not None:
                 bar.close()
         wall = time.perf_counter() - started
-    finally:
-        if own_executor:
-            executor.close()
-        if own_store:
-            store.close()
     return _result(resolved, task, archs, truth, results, len(cached), wall)
 
 

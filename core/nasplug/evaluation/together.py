@@ -128,9 +128,8 @@ def run_together(resolved: Sequence[ResolvedPredictor], task: PreparedTask, *,
     pass :func:`shares_passes`. Predictors that read the batch on a task without
     images raise the same DataError as ``run_task`` (the caller skips them first).
     """
-    from ..executors import InProcessExecutor
-    from ..store import ScoreStore, StoreKey
-    from .run import _chunks, _guided_chunks, _job_context, _progress_bar, _result
+    from ..store import StoreKey
+    from .run import _job_context, _progress_bar, _result, job_parts, sample_with_truth, scoring_resources
 
     if int(test_size) < 1:
         raise NasplugError(f"test size must be at least 1, got {test_size}")
@@ -140,17 +139,10 @@ def run_together(resolved: Sequence[ResolvedPredictor], task: PreparedTask, *,
             raise NasplugError(f"{r.name} is not a zero-cost proxy; score it with run_task")
         if r.requires_data:
             task.require_images(r.name)
-    seed = task.settings.seed
-    if archs is None:
-        archs = task.api.sample(int(test_size), seed=seed)
-    archs = [str(a) for a in archs]
-    truth = [float(task.api.query(a, metric=task.metric, dataset=task.dataset)) for a in archs]
-    keys = [StoreKey(r.name, r.version, task.task, seed, task.batch_key()) for r in resolved]
-    own_store, own_executor = store is None, executor is None
-    store = ScoreStore() if own_store else store
-    executor = InProcessExecutor() if own_executor else executor
+    archs, truth = sample_with_truth(task, test_size, archs)
+    keys = [StoreKey(r.name, r.version, task.task, task.settings.seed, task.batch_key()) for r in resolved]
     unique = list(dict.fromkeys(archs))
-    try:
+    with scoring_resources(store, executor) as (store, executor):
         cached = [store.lookup(key, archs) if store else {} for key in keys]
         results = [{a: (c.score, c.error, c.seconds) for a, c in hit.items()} for hit in cached]
         # one group per set of predictors that lack the same cells (usually: all, or none)
@@ -166,13 +158,7 @@ def run_together(resolved: Sequence[ResolvedPredictor], task: PreparedTask, *,
         try:
             for who, todo in groups.items():
                 contexts = tuple(_job_context(resolved[i], task, executor) for i in who)
-                if chunk_size is not None:
-                    parts = _chunks(todo, chunk_size)
-                elif executor.needs_pickling:
-                    parts = _guided_chunks(todo, executor.workers)
-                else:
-                    parts = _chunks(todo, 1)
-                jobs = [SharedScoringJob(contexts, part) for part in parts]
+                jobs = [SharedScoringJob(contexts, part) for part in job_parts(todo, executor, chunk_size)]
                 for per_arch in executor.map(run_shared_job, jobs):
                     for cells in per_arch:
                         for i, cell in zip(who, cells):
@@ -185,11 +171,6 @@ def run_together(resolved: Sequence[ResolvedPredictor], task: PreparedTask, *,
             if bar is not None:
                 bar.close()
         wall = time.perf_counter() - started
-    finally:
-        if own_executor:
-            executor.close()
-        if own_store:
-            store.close()
     return [_result(r, task, archs, truth, results[i], len(cached[i]), wall)
             for i, r in enumerate(resolved)]
 
