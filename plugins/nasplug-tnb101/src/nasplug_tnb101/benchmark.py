@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from nasplug.benchmark import Benchmark
 from nasplug.errors import ArchitectureError, MetricNotAvailableError, NasplugError
@@ -56,19 +56,12 @@ def locate(data_dir: str | os.PathLike | None = None) -> TableSource:
 _TABLE_CACHE: dict[tuple, tuple[list[str], dict[str, dict[tuple, float]]]] = {}
 
 
-def load_table(table: TableSource | str | os.PathLike) -> tuple[list[str], dict[str, dict[tuple, float]]]:
-    """Read and validate the CSV once per process (all seven tasks share one parse).
-
-    ``table``: a :class:`TableSource`, or the path of a CSV file (plain or gzip).
-    """
-    if not isinstance(table, TableSource):
-        table = TableSource(name=TABLE, origin="user", path=Path(table).resolve(),
-                            what="TransNAS-Bench-101 micro", source=SOURCE)
-    src = table
-    key = src.cache_key()
-    cached = _TABLE_CACHE.get(key)
-    if cached is not None:
-        return cached
+def read_task_columns(src: TableSource, parse: Callable[[str], tuple], to_str: Callable[[tuple], str]
+                      ) -> tuple[list[str], dict[str, dict[tuple, float]]]:
+    """``(official strings in file order, {task: {encoding: value}})`` of a TransNAS-Bench-101 CSV
+    (``arch_str`` then the seven task columns), each row checked; ``parse`` turns an ``arch_str``
+    into the space's tuple and ``to_str`` back. One ``src.corrupt`` error per bad row, header,
+    duplicate, non-finite value or empty table. Shared by the micro and macro tables."""
     archs: list[str] = []
     columns: dict[str, dict[tuple, float]] = {task: {} for task in TASK_NAMES}
     reader = iter(src.read_csv())
@@ -83,19 +76,36 @@ def load_table(table: TableSource | str | os.PathLike) -> tuple[list[str], dict[
         if not row:
             continue
         try:
-            ops = encoding.parse_arch(row[0])
+            key = parse(row[0])
             values = {task: float(row[i]) for task, i in index.items()}
         except (ArchitectureError, ValueError, IndexError) as exc:
             raise src.corrupt(f"line {line_no}: bad row {row!r} ({exc})") from None
-        if ops in columns[TASK_NAMES[0]]:
+        if key in columns[TASK_NAMES[0]]:
             raise src.corrupt(f"line {line_no}: duplicate architecture {row[0]!r}")
-        archs.append(encoding.to_arch_str(ops))
+        archs.append(to_str(key))
         for task, value in values.items():
             if not math.isfinite(value):
                 raise src.corrupt(f"line {line_no}: non-finite {task} value {row[index[task]]!r}")
-            columns[task][ops] = value
+            columns[task][key] = value
     if not archs:
         raise src.corrupt("the table has no rows")
+    return archs, columns
+
+
+def load_table(table: TableSource | str | os.PathLike) -> tuple[list[str], dict[str, dict[tuple, float]]]:
+    """Read and validate the CSV once per process (all seven tasks share one parse).
+
+    ``table``: a :class:`TableSource`, or the path of a CSV file (plain or gzip).
+    """
+    if not isinstance(table, TableSource):
+        table = TableSource(name=TABLE, origin="user", path=Path(table).resolve(),
+                            what="TransNAS-Bench-101 micro", source=SOURCE)
+    src = table
+    key = src.cache_key()
+    cached = _TABLE_CACHE.get(key)
+    if cached is not None:
+        return cached
+    archs, columns = read_task_columns(src, encoding.parse_arch, encoding.to_arch_str)
     _TABLE_CACHE.clear()  # one table per process is what is ever needed
     _TABLE_CACHE[key] = (archs, columns)
     return archs, columns

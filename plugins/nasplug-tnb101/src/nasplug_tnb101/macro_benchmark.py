@@ -12,7 +12,6 @@ The user's data directory comes first, else the copy packaged in this plugin
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from nasplug.metrics import Metric
 from nasplug.tables import TableSource, locate_table
 
 from . import macro_encoding as M
-from .benchmark import DISTRIBUTION, PACKAGE
+from .benchmark import DISTRIBUTION, PACKAGE, read_task_columns
 from .tasks import TASK_NAMES, TASKS
 
 TABLE = "benchmarks/tnb101_macro.csv"
@@ -50,33 +49,7 @@ def load_table(table: TableSource | str | os.PathLike) -> tuple[list[str], dict[
     cached = _TABLE_CACHE.get(key)
     if cached is not None:
         return cached
-    reader = iter(src.read_csv())
-    header = next(reader, None)
-    if not header or header[0] != "arch_str":
-        raise src.corrupt(f"the first column must be 'arch_str' (got header {header!r})")
-    missing = [t for t in TASK_NAMES if t not in header]
-    if missing:
-        raise src.corrupt(f"missing task column(s) {', '.join(missing)}")
-    index = {task: header.index(task) for task in TASK_NAMES}
-    archs: list[str] = []
-    columns: dict[str, dict[tuple, float]] = {task: {} for task in TASK_NAMES}
-    for line_no, row in enumerate(reader, start=2):
-        if not row:
-            continue
-        try:
-            digits = M.parse_macro(row[0])
-            values = {task: float(row[i]) for task, i in index.items()}
-        except (ArchitectureError, ValueError, IndexError) as exc:
-            raise src.corrupt(f"line {line_no}: bad row {row!r} ({exc})") from None
-        if digits in columns[TASK_NAMES[0]]:
-            raise src.corrupt(f"line {line_no}: duplicate architecture {row[0]!r}")
-        archs.append(M.to_arch_str(digits))
-        for task, value in values.items():
-            if not math.isfinite(value):
-                raise src.corrupt(f"line {line_no}: non-finite {task} value {row[index[task]]!r}")
-            columns[task][digits] = value
-    if not archs:
-        raise src.corrupt("the table has no rows")
+    archs, columns = read_task_columns(src, M.parse_macro, M.to_arch_str)
     _TABLE_CACHE.clear()
     _TABLE_CACHE[key] = (archs, columns)
     return archs, columns
